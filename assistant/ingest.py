@@ -1,0 +1,206 @@
+"""Loading records into the store: our own CSV/JSONL schema and adapters for public datasets.
+
+The schema (one object per line in JSONL, or one row per line in CSV with a header):
+
+- products: id, title, description, brand, price, currency, category ("A > B > C"), stock,
+  attributes (a JSON object; in CSV also any extra column, e.g. `color`, `size`)
+- users: id, name, attributes (JSON object)
+- events: user_id, product_id, kind (view|cart|purchase|rating|review), ts (ISO 8601), value, id (optional)
+- reviews: id, product_id, user_id, rating (1-5), title, text, ts
+
+Every loader is idempotent (records are keyed by id; events by a stable hash when they have
+none) and resumable: a checkpoint per source file records how many rows were committed, so an
+interrupted ingest continues where it stopped and a finished one is skipped.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from assistant.store import Store
+from records import Event, Product, Review, User
+
+DEMO_DIR = Path(__file__).parent / "demo"
+KINDS = ("products", "users", "events", "reviews")
+PRODUCT_FIELDS = {"id", "title", "description", "brand", "price", "currency", "category", "stock", "attributes"}
+
+
+@dataclass
+class Batch:
+    """What one source yields: any mix of records, written to the store in this order."""
+
+    products: list[Product]
+    users: list[User]
+    events: list[Event]
+    reviews: list[Review]
+
+    @classmethod
+    def empty(cls) -> Batch:
+        return cls([], [], [], [])
+
+    def __len__(self) -> int:
+        return len(self.products) + len(self.users) + len(self.events) + len(self.reviews)
+
+
+@dataclass
+class IngestReport:
+    rows: int = 0
+    products_changed: int = 0
+    users_added: int = 0
+    events_added: int = 0
+    reviews_added: int = 0
+    skipped: bool = False
+
+    def add(self, other: IngestReport) -> None:
+        for name in ("rows", "products_changed", "users_added", "events_added", "reviews_added"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+def read_rows(path: Path) -> Iterator[dict[str, Any]]:
+    """Rows of a .jsonl/.json-lines or .csv file as dicts."""
+    if path.suffix in (".jsonl", ".ndjson"):
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                if line.strip():
+                    yield json.loads(line)
+    elif path.suffix == ".csv":
+        with open(path, encoding="utf-8", newline="") as f:
+            yield from csv.DictReader(f)
+    else:
+        raise ValueError(f"{path}: unsupported file type {path.suffix!r}; use .jsonl or .csv")
+
+
+def product_from_row(row: dict[str, Any]) -> Product:
+    attrs = row.get("attributes") or {}
+    if isinstance(attrs, str):
+        attrs = json.loads(attrs) if attrs.strip() else {}
+    attrs = {**attrs, **{k: v for k, v in row.items() if k not in PRODUCT_FIELDS and v not in (None, "")}}
+    price = row.get("price")
+    return Product(
+        id=str(row["id"]),
+        title=row["title"],
+        description=row.get("description") or "",
+        brand=row.get("brand") or "",
+        price=float(price) if price not in (None, "") else None,
+        currency=row.get("currency") or "USD",
+        category=row.get("category") or "",
+        attributes=attrs,
+        stock=int(float(row.get("stock") or 0)),
+    )
+
+
+def _from_rows(kind: str, rows: Iterable[dict[str, Any]]) -> Iterator[Batch]:
+    for row in rows:
+        batch = Batch.empty()
+        if kind == "products":
+            batch.products.append(product_from_row(row))
+        elif kind == "users":
+            attrs = row.get("attributes") or {}
+            batch.users.append(User(id=str(row["id"]), name=row.get("name") or "", attributes=json.loads(attrs) if isinstance(attrs, str) else attrs))
+        elif kind == "events":
+            batch.events.append(Event.model_validate({k: v for k, v in row.items() if v not in ("", None)}))
+        elif kind == "reviews":
+            batch.reviews.append(Review.model_validate({k: v for k, v in row.items() if v not in ("", None)}))
+        else:
+            raise ValueError(f"unknown record kind {kind!r}; expected one of {', '.join(KINDS)}")
+        yield batch
+
+
+def write_batch(store: Store, batch: Batch) -> IngestReport:
+    report = IngestReport(rows=len(batch))
+    if batch.products:
+        report.products_changed = len(store.upsert_products(batch.products))
+    if batch.users:
+        report.users_added = store.upsert_users(batch.users)
+    if batch.events:
+        report.events_added = len(store.add_events(batch.events))
+    if batch.reviews:
+        report.reviews_added = store.add_reviews(batch.reviews)
+    return report
+
+
+def merge(batches: Iterable[Batch]) -> Batch:
+    out = Batch.empty()
+    for b in batches:
+        out.products += b.products
+        out.users += b.users
+        out.events += b.events
+        out.reviews += b.reviews
+    return out
+
+
+def ingest_stream(
+    store: Store,
+    source: str,
+    fingerprint: str,
+    batches: Iterable[Batch],
+    chunk: int = 2000,
+    total: int | None = None,
+    force: bool = False,
+) -> IngestReport:
+    """Writes `batches` in chunks with a checkpoint after each, resuming after the last one."""
+    key = f"ingest:{source}"
+    state = json.loads(store.get_meta(key) or "{}")
+    if state.get("fingerprint") != fingerprint or force:
+        state = {"fingerprint": fingerprint, "done": 0, "complete": False}
+    report = IngestReport()
+    if state["complete"]:
+        report.skipped = True
+        return report
+    it = iter(batches)
+    skipped = sum(1 for _ in islice(it, state["done"]))  # already committed by an earlier run
+    with tqdm(total=total, initial=skipped, desc=f"ingest {source}", unit="row", leave=False) as bar:
+        while True:
+            group = list(islice(it, chunk))
+            if not group:
+                break
+            report.add(write_batch(store, merge(group)))
+            state["done"] += len(group)
+            store.set_meta(key, json.dumps(state))
+            bar.update(len(group))
+    state["complete"] = True
+    store.set_meta(key, json.dumps(state))
+    return report
+
+
+def file_fingerprint(path: Path) -> str:
+    st = path.stat()
+    return f"{st.st_size}:{int(st.st_mtime)}"
+
+
+def ingest_file(store: Store, kind: str, path: Path, force: bool = False) -> IngestReport:
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path} does not exist")
+    return ingest_stream(store, f"{kind}:{path.resolve()}", file_fingerprint(path), _from_rows(kind, read_rows(path)), force=force)
+
+
+def ingest_demo(store: Store) -> IngestReport:
+    """The shop's own demo catalog, shoppers, behaviour and reviews."""
+    report = IngestReport()
+    for kind in KINDS:
+        report.add(ingest_file(store, kind, DEMO_DIR / f"{kind}.jsonl"))
+    return report
+
+
+Adapter = Callable[[Path], tuple[Iterable[Batch], int | None]]
+
+
+def ingest_dataset(store: Store, name: str, root: Path | None = None, force: bool = False) -> IngestReport:
+    """Loads one of the public datasets by name (see `assistant.datasets.ADAPTERS`)."""
+    from assistant.datasets import ADAPTERS, dataset_folder
+
+    folder = dataset_folder(name, root)
+    if not folder.exists():
+        raise FileNotFoundError(f"dataset folder {folder} is absent")
+    batches, total = ADAPTERS[name][1](folder)
+    fingerprint = ";".join(file_fingerprint(p) for p in sorted(folder.iterdir()) if p.is_file())
+    return ingest_stream(store, f"dataset:{name}", fingerprint, batches, total=total, force=force)

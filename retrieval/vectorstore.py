@@ -1,0 +1,134 @@
+"""One small vector-store interface, two backends: Qdrant Edge in-process and a Qdrant server.
+
+Each product is one point: a dense `text` vector, a sparse `bm25` vector (the engine applies
+IDF), and a payload the filters read (price, brand, category prefixes, colour, stock,
+popularity). Constraints become Qdrant filters, so filtering happens inside the engine
+during the search, never after it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from records import Constraints, Product, category_prefixes
+
+DENSE = "text"
+SPARSE = "bm25"
+NAMESPACE = uuid.UUID("6f1c1d2e-5b7a-4f7e-9a35-2d0e8f1b9c44")
+
+
+def point_id(product_id: str) -> str:
+    """Qdrant ids are integers or UUIDs; product ids are strings, so map them by UUID5."""
+    return str(uuid.uuid5(NAMESPACE, product_id))
+
+
+@dataclass
+class SparseVec:
+    indices: list[int]
+    values: list[float]
+
+
+@dataclass
+class IndexedItem:
+    product_id: str
+    dense: np.ndarray
+    sparse: SparseVec
+    payload: dict[str, Any]
+
+
+@dataclass
+class Hit:
+    product_id: str
+    score: float
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+def payload_for(product: Product, content_hash: str) -> dict[str, Any]:
+    return {
+        "product_id": product.id,
+        "title": product.title,
+        "brand": product.brand.lower(),
+        "category": category_prefixes(product.category),
+        "color": (product.color or "").lower(),
+        "price": float(product.price) if product.price is not None else None,
+        "stock": float(product.stock),
+        "popularity": float(product.popularity),
+        "content_hash": content_hash,
+    }
+
+
+INDEXED_FIELDS = {"brand": "keyword", "category": "keyword", "color": "keyword", "price": "float", "stock": "float", "popularity": "float", "product_id": "keyword"}
+
+
+class VectorStore(ABC):
+    """What retrieval needs from a vector engine; `EdgeStore` and `RemoteStore` implement it."""
+
+    @abstractmethod
+    def ensure(self, dim: int) -> None:
+        """Creates the collection if it does not exist."""
+
+    @abstractmethod
+    def upsert(self, items: list[IndexedItem]) -> None: ...
+
+    @abstractmethod
+    def delete(self, product_ids: list[str]) -> None: ...
+
+    @abstractmethod
+    def set_payload(self, product_id: str, payload: dict[str, Any]) -> None: ...
+
+    @abstractmethod
+    def search(
+        self,
+        dense: np.ndarray | None = None,
+        sparse: SparseVec | None = None,
+        constraints: Constraints | None = None,
+        limit: int = 50,
+        only_ids: list[str] | None = None,
+        weights: tuple[float, float] = (1.0, 1.0),
+        exact: bool = False,
+    ) -> list[Hit]:
+        """Nearest products by `dense`, by `sparse`, or both fused in the engine (weighted RRF)."""
+
+    @abstractmethod
+    def top_by(self, key: str, constraints: Constraints | None = None, limit: int = 50) -> list[Hit]:
+        """Products ordered by a numeric payload field, highest first (popularity)."""
+
+    @abstractmethod
+    def vectors(self, product_ids: list[str]) -> dict[str, np.ndarray]: ...
+
+    @abstractmethod
+    def indexed_hashes(self) -> dict[str, str]:
+        """product id → content hash of what is indexed now; drives incremental indexing."""
+
+    @abstractmethod
+    def count(self) -> int: ...
+
+    @abstractmethod
+    def get_meta(self) -> dict[str, Any]: ...
+
+    @abstractmethod
+    def set_meta(self, meta: dict[str, Any]) -> None: ...
+
+    def optimize(self) -> None:
+        """Builds the HNSW index after bulk writes (a no-op where the server does it)."""
+
+    def close(self) -> None:
+        pass
+
+
+def open_vector_store(path: str | None = None, url: str | None = None, collection: str = "products", api_key: str | None = None) -> VectorStore:
+    """The one way to open a vector store: a server when `url` is set, else the embedded engine."""
+    if url:
+        from retrieval.remote_store import RemoteStore
+
+        return RemoteStore(url, collection, api_key=api_key)
+    from retrieval.edge_store import EdgeStore
+
+    if path is None:
+        raise ValueError("the embedded vector store needs a path")
+    return EdgeStore(path)
