@@ -115,11 +115,11 @@ class Constraints(BaseModel):
         """Each active constraint in words, for answers such as 'nothing matches under $20'."""
         parts = []
         if self.price_min is not None and self.price_max is not None:
-            parts.append(f"between ${self.price_min:g} and ${self.price_max:g}")
+            parts.append(f"between {_usd(self.price_min)} and {_usd(self.price_max)}")
         elif self.price_max is not None:
-            parts.append(f"under ${self.price_max:g}")
+            parts.append(f"under {_usd(self.price_max)}")
         elif self.price_min is not None:
-            parts.append(f"over ${self.price_min:g}")
+            parts.append(f"over {_usd(self.price_min)}")
         parts += [f"by {b}" for b in self.brands]
         parts += [f"not by {b}" for b in self.exclude_brands]
         parts += [f"in {c.split('>')[-1].strip().lower()}" for c in self.categories]
@@ -128,7 +128,20 @@ class Constraints(BaseModel):
         return parts
 
 
+def _usd(value: float) -> str:
+    return f"${value:,.0f}" if value == int(value) else f"${value:,.2f}"
+
+
 def category_prefixes(path: str) -> list[str]:
     """'A > B > C' → ['a', 'a > b', 'a > b > c']: lets one keyword filter match any level."""
     parts = [p.strip().lower() for p in path.split(">") if p.strip()]
     return [" > ".join(parts[: i + 1]) for i in range(len(parts))]
+
+
+HALF_LIFE_DAYS = 30.0
+
+
+def event_weight(event: Event, now: datetime) -> float:
+    """How much one event says about today's taste: its kind, halved every 30 days."""
+    age_days = max((now - event.ts).total_seconds() / 86400.0, 0.0)
+    return EVENT_WEIGHT.get(event.kind, 0.3) * 0.5 ** (age_days / HALF_LIFE_DAYS)

@@ -1,0 +1,146 @@
+"""Facts first: why each product fits, built deterministically from the data and cited by id.
+
+Evidence ids: `product:<id>` (catalog attributes), `review:<id>`, `event:<id>` (the shopper's
+own history). The LLM may only reword these; the verifier holds it to them.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from records import Constraints, Event, Product, Reason, Review
+
+WORD = re.compile(r"[a-z0-9]+")
+STOP = {"a", "an", "the", "for", "and", "or", "with", "of", "to", "in", "on", "my", "me", "i", "is", "it", "that", "this", "under", "over", "some", "good", "best", "new"}
+SENTENCE = re.compile(r"(?<=[.!?])\s+")
+HISTORY_SIMILARITY = 0.7  # cosine (+0.15 for the same brand) above which a past item is worth citing
+
+
+def money(value: float, currency: str = "USD") -> str:
+    symbol = {"USD": "$", "GBP": "£", "EUR": "€"}.get(currency, "")
+    return f"{symbol}{value:,.2f}" if symbol else f"{value:,.2f} {currency}"
+
+
+def _words(text: str) -> set[str]:
+    return {w.rstrip("s") for w in WORD.findall(text.lower()) if w not in STOP and len(w) > 2}
+
+
+def constraint_reasons(p: Product, c: Constraints) -> list[Reason]:
+    """The constraints this product satisfies (an alternative shown despite one says nothing of it)."""
+    ev = [f"product:{p.id}"]
+    out = []
+    in_range = p.price is not None and (c.price_max is None or p.price <= c.price_max) and (c.price_min is None or p.price >= c.price_min)
+    if in_range and (c.price_max is not None or c.price_min is not None):
+        if c.price_max is not None and c.price_min is not None:
+            bound = f"within your {money(c.price_min, p.currency)}–{money(c.price_max, p.currency)} range"
+        elif c.price_max is not None:
+            bound = f"under your {money(c.price_max, p.currency)} limit"
+        else:
+            bound = f"above {money(c.price_min, p.currency)} as asked"  # type: ignore[arg-type]
+        out.append(Reason(kind="constraint", text=f"{money(p.price, p.currency)}, {bound}", evidence=ev))  # type: ignore[arg-type]
+    if c.colors and p.color and p.color.lower() in {x.lower() for x in c.colors}:
+        out.append(Reason(kind="constraint", text=f"Comes in {p.color}", evidence=ev))
+    if c.brands and p.brand.lower() in {b.lower() for b in c.brands}:
+        out.append(Reason(kind="constraint", text=f"Made by {p.brand}", evidence=ev))
+    if c.exclude_brands and p.brand and p.brand.lower() not in {b.lower() for b in c.exclude_brands}:
+        out.append(Reason(kind="constraint", text=f"Not by {', '.join(c.exclude_brands)}", evidence=ev))
+    return out
+
+
+def attribute_reasons(p: Product, query: str) -> list[Reason]:
+    """Attributes whose name or value shares a word with the request ("quiet" → noise: quiet)."""
+    q = _words(query)
+    out = []
+    for key, value in p.attributes.items():
+        if key == "color" or value in (None, "", False):
+            continue
+        label = key.replace("_", " ")
+        val = "yes" if value is True else str(value)
+        if q & (_words(label) | _words(val)):
+            out.append(Reason(kind="attribute", text=f"{label.capitalize()}: {val}", evidence=[f"product:{p.id}"]))
+    return out[:2]
+
+
+def history_reason(p: Product, history: list[Event], products: dict[str, Product], vectors: dict[str, np.ndarray]) -> Reason | None:
+    """The shopper's own past item this one relates to most (same brand, or close in meaning)."""
+    v = vectors.get(p.id)
+    best: tuple[float, Event] | None = None
+    for e in reversed(history):
+        if e.product_id == p.id or e.product_id not in products or e.kind not in ("purchase", "cart", "view"):
+            continue
+        hv = vectors.get(e.product_id)
+        sim = float(v @ hv) if v is not None and hv is not None else 0.0
+        if products[e.product_id].brand and products[e.product_id].brand == p.brand:
+            sim += 0.15
+        if best is None or sim > best[0]:
+            best = (sim, e)
+    if best is None or best[0] < HISTORY_SIMILARITY:
+        return None
+    e = best[1]
+    past = products[e.product_id]
+    verb = {"purchase": "bought", "cart": "added to your cart", "view": "looked at"}[e.kind]
+    relation = f"Also by {p.brand}, like" if past.brand == p.brand and p.brand else "Similar to"
+    return Reason(kind="history", text=f"{relation} the {past.title} you {verb} on {e.ts:%Y-%m-%d}", evidence=[f"event:{e.id}", f"product:{past.id}"])
+
+
+def review_reason(p: Product, reviews: list[Review], query_vec: np.ndarray | None, encode, polarity=None) -> Reason | None:
+    """The praising sentence of a 4-5 star review closest in meaning to the request."""
+    candidates = [(r, s) for r in reviews if r.rating >= 4 for s in SENTENCE.split(r.text) if len(s.split()) >= 4]
+    if not candidates:
+        return None
+    if query_vec is not None and encode is not None:
+        vecs = encode([s for _, s in candidates])
+        sims = vecs @ query_vec
+        if polarity is not None:  # a 5-star review can still complain ("the keys are loud"): skip those
+            sims = np.where(polarity(vecs) > 0.1, sims, -1.0)
+            if sims.max() <= -1.0:
+                return None
+        r, s = candidates[int(np.argmax(sims))]
+    else:
+        r, s = candidates[0]
+    return Reason(kind="review", text=f'A {r.rating:g}-star review says: "{s.strip()}"', evidence=[f"review:{r.id}"])
+
+
+def rating_reason(p: Product, reviews: list[Review]) -> Reason | None:
+    if not reviews:
+        return None
+    mean = sum(r.rating for r in reviews) / len(reviews)
+    plural = "s" if len(reviews) != 1 else ""
+    return Reason(kind="rating", text=f"Rated {mean:.1f} out of 5 in {len(reviews)} review{plural}", evidence=[f"review:{r.id}" for r in reviews[:10]])
+
+
+def build_reasons(
+    p: Product,
+    query: str,
+    constraints: Constraints,
+    history: list[Event],
+    products: dict[str, Product],
+    vectors: dict[str, np.ndarray],
+    reviews: list[Review],
+    query_vec: np.ndarray | None = None,
+    encode=None,
+    polarity=None,
+) -> list[Reason]:
+    reasons = constraint_reasons(p, constraints) + attribute_reasons(p, query)
+    for extra in (history_reason(p, history, products, vectors), review_reason(p, reviews, query_vec, encode, polarity), rating_reason(p, reviews)):
+        if extra is not None:
+            reasons.append(extra)
+    if not any(r.kind in ("constraint", "price") for r in reasons) and p.price is not None:
+        reasons.insert(0, Reason(kind="price", text=f"Priced at {money(p.price, p.currency)}", evidence=[f"product:{p.id}"]))
+    return reasons
+
+
+def facts_text(p: Product, reasons: list[Reason]) -> str:
+    """Everything a sentence about `p` may draw on, for the verifier."""
+    attrs = " ".join(f"{k} {v}" for k, v in p.attributes.items())
+    return " ".join([p.title, p.brand, p.category, attrs, p.description, *(r.text for r in reasons)])
+
+
+def template_sentence(p: Product, reasons: list[Reason]) -> str:
+    """The facts' own wording: what the answer says when the LLM's text cannot be trusted."""
+    bits = [r.text for r in reasons if r.kind in ("constraint", "attribute", "history", "price")][:2]
+    rating = next((r.text for r in reasons if r.kind == "rating"), None)
+    sentence = f"{p.title}: {'; '.join(bits) if bits else 'a close match for what you asked'}."
+    return f"{sentence} {rating}." if rating else sentence

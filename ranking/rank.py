@@ -1,0 +1,74 @@
+"""Scoring recall's candidates for one shopper with the two-tower model.
+
+The user vector is computed from the history at request time, so a purchase made a second ago
+already shapes the next ranking: no retraining in the loop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ranking.features import MAX_HISTORY, ItemBatch, encode_items, history_weights
+from ranking.model import TwoTower
+from ranking.train import load
+from records import Event, Product
+
+QUERY_WEIGHT = 1.0  # how much the message's own similarity counts next to the shopper's taste
+
+
+@dataclass
+class Scored:
+    product_id: str
+    score: float
+    taste: float  # the two-tower part: how well it fits this shopper
+    query: float  # the message part: cosine of query and item text
+
+
+class Ranker:
+    def __init__(self, model: TwoTower):
+        self.model = model
+        self.schema = model.schema
+
+    @classmethod
+    def load(cls, path: Path, text_dim: int, embedding_model: str) -> Ranker:
+        model = load(path)
+        model.schema.check(text_dim, embedding_model)
+        return cls(model)
+
+    def items(self, products: list[Product], vectors: dict[str, np.ndarray]) -> ItemBatch:
+        zero = np.zeros(self.schema.text_dim, np.float32)
+        return encode_items(products, [vectors.get(p.id, zero) for p in products], self.schema)
+
+    @torch.no_grad()
+    def user_vector(self, history: list[Event], products: dict[str, Product], vectors: dict[str, np.ndarray]) -> torch.Tensor:
+        history = [e for e in history if e.product_id in products][-MAX_HISTORY:]
+        dim = self.model.users.empty.shape[0]
+        if not history:
+            return self.model.users(torch.zeros(1, 1, dim), torch.ones(1, 1), torch.zeros(1, 1, dtype=torch.bool))[0]
+        hist_items = self.model.items(self.items([products[e.product_id] for e in history], vectors))
+        w = torch.tensor([history_weights(history)], dtype=torch.float32)
+        return self.model.users(hist_items.unsqueeze(0), w, torch.ones(1, len(history), dtype=torch.bool))[0]
+
+    @torch.no_grad()
+    def rank(
+        self,
+        history: list[Event],
+        history_products: dict[str, Product],
+        candidates: list[Product],
+        vectors: dict[str, np.ndarray],
+        query_vec: np.ndarray | None = None,
+    ) -> list[Scored]:
+        """Candidates ordered best first. `vectors` holds text vectors for history and candidates."""
+        if not candidates:
+            return []
+        user = self.user_vector(history, history_products, vectors)
+        batch = self.items(candidates, vectors)
+        taste = (self.model.items(batch) @ user).numpy()
+        query = batch.text.numpy() @ query_vec if query_vec is not None else np.zeros(len(candidates), np.float32)
+        scores = taste + QUERY_WEIGHT * query
+        order = np.argsort(-scores, kind="stable")
+        return [Scored(candidates[i].id, float(scores[i]), float(taste[i]), float(query[i])) for i in order]

@@ -1,0 +1,195 @@
+"""Training the two-tower model on the store's behaviour: in-batch sampled softmax with logQ
+correction, early stopping on each shopper's last session, fixed seeds.
+
+A sample is (what the shopper did before a session, an item they carted or bought in it).
+The history stops at the session's start, so items of the same basket never leak into it.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from tqdm import tqdm
+
+from ranking.features import MAX_HISTORY, FeatureSchema, encode_items, history_weights
+from ranking.model import TwoTower
+from records import Event, Product
+
+SESSION_GAP = timedelta(minutes=30)
+TARGET_KINDS = ("purchase", "cart")
+
+
+@dataclass
+class TrainConfig:
+    epochs: int = 30
+    batch_size: int = 256
+    lr: float = 3e-3
+    weight_decay: float = 1e-4
+    patience: int = 3
+    seed: int = 7
+    max_minutes: float = 9.0
+    temperature: float = 0.07
+
+
+@dataclass
+class Samples:
+    hist: np.ndarray  # (S, L) item index, -1 = padding
+    weights: np.ndarray  # (S, L)
+    target: np.ndarray  # (S,)
+
+
+@dataclass
+class TrainResult:
+    epochs: int
+    best_val_recall10: float
+    train_samples: int
+    val_samples: int
+    seconds: float
+    history: list[dict] = field(default_factory=list)
+
+
+def session_starts(events: list[Event]) -> list[int]:
+    """For each event, the index where its session (no gap over 30 minutes) begins."""
+    starts, start = [], 0
+    for i, e in enumerate(events):
+        if i and e.ts - events[i - 1].ts > SESSION_GAP:
+            start = i
+        starts.append(start)
+    return starts
+
+
+def build_samples(sequences: dict[str, list[Event]], index: dict[str, int]) -> tuple[Samples, Samples]:
+    """Training samples, and validation samples from each shopper's last session."""
+    train, val = [], []
+    for events in sequences.values():
+        events = [e for e in events if e.product_id in index]
+        if not events:
+            continue
+        starts = session_starts(events)
+        last_start = starts[-1]
+        for t, e in enumerate(events):
+            if e.kind not in TARGET_KINDS:
+                continue
+            hist = events[: starts[t]][-MAX_HISTORY:]
+            row = ([index[h.product_id] for h in hist], history_weights(hist, e.ts), index[e.product_id])
+            (val if starts[t] == last_start and last_start > 0 else train).append(row)
+    return _pack(train), _pack(val)
+
+
+def _pack(rows: list[tuple[list[int], list[float], int]]) -> Samples:
+    hist = np.full((len(rows), MAX_HISTORY), -1, dtype=np.int64)
+    weights = np.zeros((len(rows), MAX_HISTORY), dtype=np.float32)
+    for i, (h, w, _) in enumerate(rows):
+        if h:
+            hist[i, -len(h):] = h
+            weights[i, -len(w):] = w
+    return Samples(hist, weights, np.array([r[2] for r in rows], dtype=np.int64))
+
+
+def _batch_user(model: TwoTower, item_vecs: torch.Tensor, s: Samples, idx: np.ndarray) -> torch.Tensor:
+    hist = torch.from_numpy(s.hist[idx])
+    mask = hist >= 0
+    return model.user_vectors(item_vecs, hist.clamp_min(0), torch.from_numpy(s.weights[idx]), mask)
+
+
+def evaluate_recall(model: TwoTower, items, s: Samples, k: int = 10) -> float:
+    if len(s.target) == 0:
+        return 0.0
+    model.eval()
+    with torch.no_grad():
+        item_vecs = model.items(items)
+        hits = 0
+        for start in range(0, len(s.target), 1024):
+            idx = np.arange(start, min(start + 1024, len(s.target)))
+            scores = _batch_user(model, item_vecs, s, idx) @ item_vecs.T
+            top = scores.topk(min(k, scores.shape[1]), dim=1).indices
+            hits += (top == torch.from_numpy(s.target[idx]).unsqueeze(1)).any(1).sum().item()
+    return hits / len(s.target)
+
+
+def train(
+    products: list[Product],
+    vectors: np.ndarray,
+    sequences: dict[str, list[Event]],
+    embedding_model: str,
+    config: TrainConfig | None = None,
+    progress: bool = True,
+) -> tuple[TwoTower, TrainResult]:
+    config = config or TrainConfig()
+    random.seed(config.seed)
+    np.random.seed(config.seed)
+    torch.manual_seed(config.seed)
+    schema = FeatureSchema.fit(products, text_dim=vectors.shape[1], embedding_model=embedding_model)
+    items = encode_items(products, vectors, schema)
+    index = {p.id: i for i, p in enumerate(products)}
+    train_s, val_s = build_samples(sequences, index)
+    if len(train_s.target) == 0:
+        raise ValueError("no purchases or carts to learn from: ingest behaviour first")
+    counts = Counter(train_s.target.tolist())
+    log_q = torch.full((len(products),), float(np.log(0.5 / len(train_s.target))))
+    for i, n in counts.items():
+        log_q[i] = float(np.log(n / len(train_s.target)))
+
+    model = TwoTower(schema, temperature=config.temperature)
+    opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    best, best_state, bad, history = -1.0, None, 0, []
+    started = time.time()
+    rng = np.random.default_rng(config.seed)
+    epoch = 0
+    for epoch in range(1, config.epochs + 1):
+        model.train()
+        order = rng.permutation(len(train_s.target))
+        total = 0.0
+        batches = range(0, len(order), config.batch_size)
+        for start in tqdm(batches, desc=f"train epoch {epoch}", unit="batch", leave=False, disable=not progress):
+            idx = order[start : start + config.batch_size]
+            item_vecs = model.items(items)
+            users = _batch_user(model, item_vecs, train_s, idx)
+            target = torch.from_numpy(train_s.target[idx])
+            logits = users @ item_vecs[target].T / model.temperature - log_q[target]  # logQ correction
+            same = target.unsqueeze(0) == target.unsqueeze(1)
+            logits = logits.masked_fill(same & ~torch.eye(len(idx), dtype=torch.bool), float("-inf"))
+            loss = F.cross_entropy(logits, torch.arange(len(idx)))
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            total += loss.item() * len(idx)
+        val = evaluate_recall(model, items, val_s) if len(val_s.target) else -total
+        history.append({"epoch": epoch, "loss": total / len(order), "val_recall10": val})
+        if progress:
+            tqdm.write(f"epoch {epoch}: loss {total / len(order):.3f}  val Recall@10 {max(val, 0):.3f}")
+        if val > best + 1e-4:
+            best, bad = val, 0
+            best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        else:
+            bad += 1
+        if bad >= config.patience or (time.time() - started) / 60 > config.max_minutes:
+            break
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    model.eval()
+    result = TrainResult(epoch, max(best, 0.0), len(train_s.target), len(val_s.target), time.time() - started, history)
+    return model, result
+
+
+def save(model: TwoTower, path: Path, result: TrainResult | None = None) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    torch.save({"state": model.state_dict(), "schema": model.schema.to_dict(), "temperature": model.temperature, "result": result.__dict__ if result else None}, tmp)
+    tmp.replace(path)  # atomic: a crash never leaves a half-written model
+
+
+def load(path: Path) -> TwoTower:
+    blob = torch.load(path, map_location="cpu", weights_only=False)
+    model = TwoTower(FeatureSchema(**blob["schema"]), temperature=blob.get("temperature", 0.07))
+    model.load_state_dict(blob["state"])
+    model.eval()
+    return model

@@ -1,0 +1,103 @@
+"""Recall: several channels, each one Qdrant query with the shopper's constraints as filters,
+fused by weighted reciprocal rank.
+
+- query: the message against the catalog, dense + BM25 fused inside the engine
+- history: the shopper's recent behaviour (recency- and kind-weighted mean vector)
+- item: products co-purchased with what the shopper bought (ids from the store, filtered in Qdrant)
+- popular: most popular products, the cold-start fallback
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+
+from records import Candidate, Constraints, Event, event_weight
+from retrieval.embedder import Embedder
+from retrieval.indexer import sparse_query
+from retrieval.vectorstore import Hit, VectorStore
+
+RRF_K = 60
+
+
+@dataclass
+class RecallRequest:
+    text: str = ""
+    constraints: Constraints = field(default_factory=Constraints)
+    history: list[Event] = field(default_factory=list)
+    co_purchased: list[str] = field(default_factory=list)  # ids, best first, from the store
+    like: list[str] = field(default_factory=list)  # "more like #2": these products' vectors are the query
+    query_vec: np.ndarray | None = None  # the text's embedding, when the caller has it already
+    limit: int = 100
+
+
+# How much each channel counts in the fusion; the query dominates when there is one.
+WEIGHTS = {"query": 1.0, "history": 0.5, "item": 0.35, "popular": 0.15}
+
+
+def history_vector(history: list[Event], vectors: dict[str, np.ndarray], now: datetime | None = None) -> np.ndarray | None:
+    """A shopper's taste as one vector: recent purchases count most, old views least."""
+    if not history:
+        return None
+    now = now or max(e.ts for e in history)
+    total, acc = 0.0, None
+    for e in history:
+        v = vectors.get(e.product_id)
+        if v is None:
+            continue
+        w = event_weight(e, now)
+        acc = v * w if acc is None else acc + v * w
+        total += w
+    if acc is None or total == 0:
+        return None
+    n = np.linalg.norm(acc)
+    return (acc / n).astype(np.float32) if n > 0 else None
+
+
+class Recall:
+    def __init__(self, store: VectorStore, embedder: Embedder):
+        self.store = store
+        self.embedder = embedder
+
+    def channels(self, req: RecallRequest) -> dict[str, list[Hit]]:
+        out: dict[str, list[Hit]] = {}
+        c, n = req.constraints, req.limit
+        query_vec = req.query_vec
+        if query_vec is None and req.text.strip():
+            query_vec = self.embedder.encode_one(req.text)
+        if req.like:
+            liked = list(self.store.vectors(req.like).values())
+            if liked:
+                mean = np.mean(liked, axis=0)
+                c = c.model_copy(update={"exclude_ids": list({*c.exclude_ids, *req.like})})
+                out["query"] = self.store.search(dense=mean / (np.linalg.norm(mean) or 1.0), constraints=c, limit=n)
+        elif query_vec is not None:
+            out["query"] = self.store.search(dense=query_vec, sparse=sparse_query(req.text), constraints=c, limit=n)
+        hist_vecs = self.store.vectors(list({e.product_id for e in req.history}))
+        hv = history_vector(req.history, hist_vecs)
+        if hv is not None:
+            out["history"] = self.store.search(dense=hv, constraints=c, limit=n)
+        if req.co_purchased:
+            anchor = query_vec if query_vec is not None else hv
+            order = {pid: i for i, pid in enumerate(req.co_purchased)}
+            hits = self.store.search(dense=anchor, constraints=c, limit=n, only_ids=req.co_purchased) if anchor is not None else []
+            out["item"] = sorted(hits, key=lambda h: order.get(h.product_id, len(order)))
+        out["popular"] = self.store.top_by("popularity", c, limit=min(n, 50))
+        return {k: v for k, v in out.items() if v}
+
+    def recall(self, req: RecallRequest) -> list[Candidate]:
+        return fuse(self.channels(req), WEIGHTS)[: req.limit]
+
+
+def fuse(channels: dict[str, list[Hit]], weights: dict[str, float], k: int = RRF_K) -> list[Candidate]:
+    """Weighted reciprocal-rank fusion; each candidate remembers its rank in every channel."""
+    cands: dict[str, Candidate] = {}
+    for name, hits in channels.items():
+        w = weights.get(name, 0.1)
+        for rank, hit in enumerate(hits):
+            cand = cands.setdefault(hit.product_id, Candidate(product_id=hit.product_id))
+            cand.score += w / (k + rank + 1)
+            cand.channels[name] = rank
+    return sorted(cands.values(), key=lambda c: -c.score)
