@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     agent_password: str = "agent"  # the agent console's login; change it in production
     secret_key: str = "change-me"  # signs the console's session cookie
 
+    rate_limit_per_minute: int = 120  # per client on /v1/*; 0 turns it off
+
     host: str = "127.0.0.1"
     port: int = 8000
     cards: int = 4  # product cards per answer

@@ -74,6 +74,7 @@ class Answer:
     request: Request
     facts: list[str] = field(default_factory=list)  # sentences the LLM may reword
     fallback: str = ""  # the facts' own wording, shown when the LLM's words cannot be
+    off_topic: bool = False
 
 
 class Shop:
@@ -215,8 +216,10 @@ class Shop:
             user_id = user_id or state.get("user_id")
             answer = self.answer(message, state, user_id)
             state["user_id"] = user_id
-            state["request"] = _request_dict(answer.request)
-            if answer.cards:
+            lists = answer.request.intent in ("search", "refine", "more", "more_like") and not answer.off_topic
+            if lists:
+                state["request"] = _request_dict(answer.request)
+            if answer.cards and lists:
                 state["shown"] = [c.product.id for c in answer.cards]
                 state["shown_prices"] = [c.product.price for c in answer.cards if c.product.price is not None]
                 state["shown_brands"] = [c.product.brand for c in answer.cards]
@@ -246,7 +249,7 @@ class Shop:
             c.exclude_ids = list(shown)
         if req.intent in ("search", "refine") and not like and self._off_topic(req):
             cats = ", ".join(sorted({p.split('>')[-1].strip().lower() for p in self.vocabulary().categories})[:6])
-            return Answer([], f"I can only help with shopping here ({cats} and more). What are you looking for?", req)
+            return Answer([], f"I can only help with shopping here ({cats} and more). What are you looking for?", req, off_topic=True)
         cards = self.recommend(user_id, req.text, c, like=like)
         if not cards:
             return self._nothing_matches(req, user_id)
@@ -311,7 +314,7 @@ class Shop:
             cards.append(Card(p, pos, 0.0, reasons))
         if req.intent == "why":
             card = cards[0]
-            lead = f"Why the {card.product.title}: " + "; ".join(r.text for r in card.reasons[:4]) + "."
+            lead = f"Why the {card.product.title}: " + "; ".join(r.text.rstrip(".") for r in card.reasons[:4]) + "."
             return Answer(cards, lead, req, fallback="")
         lead = "Side by side: " + " vs ".join(_compare_line(c) for c in cards) + "."
         return Answer(cards, lead, req, fallback="")

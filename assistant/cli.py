@@ -1,0 +1,177 @@
+"""`shopassist`: the command line for the shop (typer)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from assistant.settings import get_settings
+
+app = typer.Typer(help="LLM-powered shopping assistant: ingest, index, train, serve, chat, evaluate.", no_args_is_help=True)
+eval_app = typer.Typer(help="Offline evaluation that writes a report under bench/results/.", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
+console = Console()
+
+
+def _shop():
+    from assistant.shop import Shop
+
+    return Shop.open(get_settings())
+
+
+@app.command()
+def ingest(
+    demo: Annotated[bool, typer.Option(help="Load the shop's own demo catalog, shoppers and reviews.")] = False,
+    products: Annotated[Optional[Path], typer.Option(help="Products .jsonl/.csv")] = None,
+    users: Annotated[Optional[Path], typer.Option(help="Users .jsonl/.csv")] = None,
+    events: Annotated[Optional[Path], typer.Option(help="Events .jsonl/.csv")] = None,
+    reviews: Annotated[Optional[Path], typer.Option(help="Reviews .jsonl/.csv")] = None,
+    dataset: Annotated[Optional[str], typer.Option(help="A public dataset: instacart, online_retail, amazon2018, homedepot, amazon_uk, device_reviews")] = None,
+    datasets_dir: Annotated[Optional[Path], typer.Option(help="Where the datasets live (default ../shared/datasets)")] = None,
+    force: Annotated[bool, typer.Option(help="Re-read sources already ingested completely.")] = False,
+) -> None:
+    """Load records (idempotent and resumable: re-running adds nothing twice)."""
+    from assistant.ingest import IngestReport, ingest_dataset, ingest_demo, ingest_file
+    from assistant.store import Store
+
+    store = Store(get_settings().db_url)
+    total = IngestReport()
+    if demo:
+        total.add(ingest_demo(store))
+    for kind, path in (("products", products), ("users", users), ("events", events), ("reviews", reviews)):
+        if path:
+            total.add(ingest_file(store, kind, path, force=force))
+    if dataset:
+        try:
+            total.add(ingest_dataset(store, dataset, datasets_dir, force=force))
+        except (FileNotFoundError, ValueError) as exc:
+            raise typer.BadParameter(str(exc)) from exc
+    if not (demo or products or users or events or reviews or dataset):
+        raise typer.BadParameter("say what to ingest: --demo, --products FILE, … or --dataset NAME")
+    console.print(f"products changed {total.products_changed}, users added {total.users_added}, events added {total.events_added}, reviews added {total.reviews_added}")
+    console.print("next: [bold]shopassist index[/] to embed new products")
+
+
+@app.command()
+def index(rebuild: Annotated[bool, typer.Option(help="Re-embed everything (e.g. after changing EMBEDDING_MODEL).")] = False) -> None:
+    """Embed new or changed products into the vector index."""
+    shop = _shop()
+    report = shop.index(rebuild=rebuild)
+    console.print(f"embedded {report.embedded}, unchanged {report.unchanged}, removed {report.deleted}; {shop.vectors.count()} in the index")
+    shop.close()
+
+
+@app.command()
+def train(
+    epochs: Annotated[int, typer.Option(help="Most epochs (early stopping usually ends sooner).")] = 30,
+    batch_size: Annotated[int, typer.Option()] = 256,
+) -> None:
+    """Train the two-tower ranker on the store's behaviour."""
+    from assistant.pipeline import train_ranker
+    from ranking.train import TrainConfig
+
+    shop = _shop()
+    train_ranker(shop, TrainConfig(epochs=epochs, batch_size=batch_size))
+    shop.close()
+
+
+@app.command()
+def summarize(
+    refresh: Annotated[bool, typer.Option(help="Rewrite summaries that are up to date too.")] = False,
+    limit: Annotated[Optional[int], typer.Option(help="At most this many products.")] = None,
+) -> None:
+    """Write review summaries for reviewed products (skips those already up to date)."""
+    from assistant.pipeline import summarize_all
+
+    shop = _shop()
+    n = summarize_all(shop, refresh=refresh, limit=limit)
+    console.print(f"{n} summaries written")
+    shop.close()
+
+
+@app.command()
+def serve(
+    host: Annotated[Optional[str], typer.Option()] = None,
+    port: Annotated[Optional[int], typer.Option()] = None,
+    bootstrap: Annotated[bool, typer.Option(help="Load the demo if empty, index, train if needed, before serving.")] = True,
+) -> None:
+    """Serve the API, the chat widget and the agent console."""
+    import uvicorn
+
+    from api.app import create_app
+    from assistant.pipeline import bootstrap as run_bootstrap
+    from assistant.shop import Shop
+
+    settings = get_settings()
+    shop = Shop.open(settings)
+    if bootstrap:
+        run_bootstrap(shop)
+    host, port = host or settings.host, port or settings.port
+    console.print(f"[bold green]serving[/] on http://{host}:{port}  (widget at /, agent console at /agent, API docs at /docs)")
+    uvicorn.run(create_app(settings, shop), host=host, port=port, log_level="info")
+
+
+@app.command()
+def chat(user: Annotated[Optional[str], typer.Option(help="Chat as this shopper id (e.g. u01).")] = None) -> None:
+    """A terminal chat with the assistant. Empty line or Ctrl-D quits."""
+    logging.getLogger().setLevel(logging.WARNING)
+    shop = _shop()
+    session = uuid.uuid4().hex
+    console.print(f"Chatting as [bold]{user or 'a new visitor'}[/]. Try: a quiet keyboard for the office under $100")
+    while True:
+        try:
+            message = console.input("[bold cyan]you>[/] ").strip()
+        except (EOFError, KeyboardInterrupt):
+            break
+        if not message:
+            break
+        for ev in shop.chat(message, session, user):
+            data = ev["data"]
+            if ev["event"] == "cards":
+                console.print(f"[bold]assistant>[/] {data['message']}")
+                for it in data["items"]:
+                    p = it["product"]
+                    price = f"${p['price']:.2f}" if p["price"] is not None else ""
+                    console.print(f"  #{it['position']} [bold]{p['title']}[/] {price}")
+                    for r in it["reasons"]:
+                        console.print(f"     - {r['text']} [dim]({', '.join(r['evidence'][:3])})[/]")
+            elif ev["event"] == "token":
+                console.print(data["text"], end="", style="italic")
+            elif ev["event"] == "done":
+                console.print()
+    shop.close()
+
+
+@eval_app.command("ranking")
+def eval_ranking(
+    dataset: Annotated[Optional[str], typer.Option(help="instacart or online_retail; default: the store's own data")] = None,
+    out: Annotated[Path, typer.Option(help="Report folder")] = Path("bench/results"),
+) -> None:
+    """Hold out each shopper's last session, train on the rest, compare with baselines."""
+    from ranking.evaluate import run_store_eval
+
+    report = run_store_eval(get_settings(), dataset, out)
+    console.print_json(json.dumps(report["metrics"]))
+
+
+@eval_app.command("retrieval")
+def eval_retrieval(
+    dataset: Annotated[str, typer.Option(help="homedepot")] = "homedepot",
+    out: Annotated[Path, typer.Option(help="Report folder")] = Path("bench/results"),
+    limit: Annotated[Optional[int], typer.Option(help="Evaluate only this many queries (quick runs).")] = None,
+) -> None:
+    """Query → product retrieval quality on human relevance judgments."""
+    from retrieval.evaluate import run
+
+    report = run(dataset=dataset, out=out, limit=limit)
+    console.print_json(json.dumps(report["metrics"]))
+
+
+if __name__ == "__main__":
+    app()

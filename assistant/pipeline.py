@@ -1,0 +1,81 @@
+"""The long steps, each resumable and with progress: load the demo, index, train, summarise.
+
+`bootstrap` is what `make run` does before serving: only the missing steps run.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+
+import numpy as np
+from rich.console import Console
+from tqdm import tqdm
+
+from assistant.ingest import ingest_demo
+from assistant.shop import Shop
+from ranking import train as trainer
+from records import Event, Product
+
+console = Console(stderr=True)
+
+
+def training_data(shop: Shop, users: set[str] | None = None, cutoff: dict[str, object] | None = None) -> tuple[list[Product], np.ndarray, dict[str, list[Event]]]:
+    """All products with their indexed text vectors, and each shopper's events in time order."""
+    products = list(shop.store.iter_products())
+    stats = shop.store.product_stats()
+    vectors: dict[str, np.ndarray] = {}
+    ids = [p.id for p in products]
+    for start in tqdm(range(0, len(ids), 2000), desc="load vectors", unit="batch", leave=False):
+        vectors.update(shop.vectors.vectors(ids[start : start + 2000]))
+    products = [p for p in products if p.id in vectors]
+    for p in products:
+        p.rating, p.review_count, p.popularity = stats.get(p.id, (None, 0, 0.0))
+    sequences: dict[str, list[Event]] = defaultdict(list)
+    for e in shop.store.iter_events():
+        if users is None or e.user_id in users:
+            sequences[e.user_id].append(e)
+    matrix = np.stack([vectors[p.id] for p in products]) if products else np.zeros((0, shop.embedder.dim), np.float32)
+    return products, matrix, dict(sequences)
+
+
+def train_ranker(shop: Shop, config: trainer.TrainConfig | None = None) -> trainer.TrainResult:
+    products, matrix, sequences = training_data(shop)
+    console.print(f"[bold]train[/] two-tower on {len(products)} products, {sum(map(len, sequences.values()))} events of {len(sequences)} shoppers")
+    model, result = trainer.train(products, matrix, sequences, shop.embedder.name, config)
+    trainer.save(model, shop.settings.ranker_path, result)
+    shop.load_ranker()
+    console.print(f"[green]saved[/] {shop.settings.ranker_path} (best val Recall@10 {result.best_val_recall10:.3f}, {result.epochs} epochs, {result.seconds:.0f} s)")
+    return result
+
+
+def summarize_all(shop: Shop, refresh: bool = False, limit: int | None = None) -> int:
+    """Writes review summaries for every reviewed product; up-to-date ones are skipped (resumable)."""
+    counts = shop.store.review_counts()
+    todo = [pid for pid, n in counts.items() if refresh or (shop.store.get_summary(pid) or ({}, -1))[1] != n]
+    todo = todo[:limit] if limit else todo
+    for pid in tqdm(todo, desc="summarize reviews", unit="product"):
+        shop.review_summary(pid, refresh=refresh)
+    return len(todo)
+
+
+def bootstrap(shop: Shop) -> None:
+    """Loads the demo if the store is empty, indexes what changed, trains if no model exists."""
+    if shop.store.count_products() == 0:
+        console.print("[bold]1/3[/] store is empty: loading the demo catalog …")
+        report = ingest_demo(shop.store)
+        console.print(f"      {report.products_changed} products, {report.users_added} shoppers, {report.events_added} events, {report.reviews_added} reviews")
+    else:
+        console.print(f"[bold]1/3[/] store holds {shop.store.count_products()} products")
+    console.print("[bold]2/3[/] vector index: embedding new or changed products …")
+    report = shop.index()
+    console.print(f"      {report.embedded} embedded, {report.unchanged} unchanged, {report.deleted} removed")
+    if shop.ranker is None:
+        console.print("[bold]3/3[/] no ranker yet: training the two-tower model …")
+        train_ranker(shop)
+    else:
+        console.print(f"[bold]3/3[/] ranker loaded from {shop.settings.ranker_path}")
+
+
+def dumps(obj) -> str:
+    return json.dumps(obj, indent=2, default=str)

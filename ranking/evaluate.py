@@ -1,0 +1,168 @@
+"""Offline evaluation the way the field does it: hold out each shopper's last session (basket),
+train on everything before, rank all items for every shopper, and score the held-out basket.
+
+Two settings: all items, and new items only (items the shopper never bought before; users
+without such an item in the basket are skipped). Baselines run in the same pass.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ranking import baselines
+from ranking.features import MAX_HISTORY, history_weights
+from ranking.metrics import hit_rate_at_k, ndcg_at_k, recall_at_k
+from ranking.model import TwoTower
+from ranking.train import TARGET_KINDS, TrainConfig, session_starts, train
+from records import Event, Product
+
+K = (10, 20)
+
+
+@dataclass
+class Split:
+    train: dict[str, list[Event]]  # per user, time-ordered
+    test: dict[str, set[str]]  # per user, the held-out basket's product ids
+
+
+def holdout_last_session(sequences: dict[str, list[Event]]) -> Split:
+    train_seq, test = {}, {}
+    for user, events in sequences.items():
+        starts = session_starts(events)
+        last = starts[-1] if events else 0
+        basket = {e.product_id for e in events[last:] if e.kind in TARGET_KINDS}
+        if last == 0 or not basket:
+            train_seq[user] = events
+            continue
+        train_seq[user] = events[:last]
+        test[user] = basket
+    return Split(train_seq, test)
+
+
+def _topk(scores: np.ndarray, k: int, exclude: set[int] | None = None) -> list[int]:
+    s = scores.copy()
+    if exclude:
+        s[list(exclude)] = -np.inf
+    k = min(k, len(s))
+    idx = np.argpartition(-s, k - 1)[:k]
+    return idx[np.argsort(-s[idx])].tolist()
+
+
+def two_tower_scores(model: TwoTower, items_vecs: torch.Tensor, history: list[Event], index: dict[str, int]) -> np.ndarray:
+    hist = [e for e in history if e.product_id in index][-MAX_HISTORY:]
+    with torch.no_grad():
+        if not hist:
+            user = model.users(torch.zeros(1, 1, items_vecs.shape[1]), torch.ones(1, 1), torch.zeros(1, 1, dtype=torch.bool))[0]
+        else:
+            h = items_vecs[torch.tensor([index[e.product_id] for e in hist])].unsqueeze(0)
+            w = torch.tensor([history_weights(hist)], dtype=torch.float32)
+            user = model.users(h, w, torch.ones(1, len(hist), dtype=torch.bool))[0]
+        return (items_vecs @ user).numpy()
+
+
+def evaluate(products: list[Product], vectors: np.ndarray, sequences: dict[str, list[Event]], embedding_model: str, config: TrainConfig | None = None, blend_weights=(0.02, 0.05, 0.1, 0.2)) -> dict:
+    started = time.time()
+    split = holdout_last_session(sequences)
+    index = {p.id: i for i, p in enumerate(products)}
+    n = len(products)
+    users = sorted(split.test)
+    model, result = train(products, vectors, split.train, embedding_model, config)
+    from ranking.features import encode_items
+
+    with torch.no_grad():
+        item_vecs = model.items(encode_items(products, vectors, model.schema))
+    bought = {u: [index[e.product_id] for e in split.train.get(u, []) if e.kind in TARGET_KINDS and e.product_id in index] for u in split.train}
+    all_users = sorted(split.train)
+    matrix = baselines.user_item_matrix(bought, n, all_users)
+    row_of = {u: i for i, u in enumerate(all_users)}
+    pop = baselines.popularity(matrix)
+    sim = baselines.item_knn(matrix)
+    als = baselines.fit_als(matrix)
+
+    methods = ["popularity", "buy_again", "item_knn", "als", "two_tower"] + [f"buy_again+{w}*two_tower" for w in blend_weights]
+    sums = {s: {m: defaultdict(float) for m in methods} for s in ("all", "new")}
+    counts = {"all": 0, "new": 0}
+    for u in users:
+        hist_idx = bought.get(u, [])
+        truth = {index[p] for p in split.test[u] if p in index}
+        if not truth:
+            continue
+        tt = two_tower_scores(model, item_vecs, split.train.get(u, []), index)
+        ba = baselines.buy_again(hist_idx, n, pop)
+        scores = {
+            "popularity": pop,
+            "buy_again": ba,
+            "item_knn": baselines.knn_scores(sim, matrix[row_of[u]]),
+            "als": baselines.als_scores(als, row_of[u]),
+            "two_tower": tt,
+        }
+        z = (tt - tt.mean()) / (tt.std() + 1e-6)
+        for w in blend_weights:
+            scores[f"buy_again+{w}*two_tower"] = np.log1p(np.maximum(ba, 0)) + w * z
+        seen = set(hist_idx)
+        new_truth = truth - seen
+        for setting, target, exclude in (("all", truth, None), ("new", new_truth, seen)):
+            if not target:
+                continue
+            counts[setting] += 1
+            rel = {str(i) for i in target}
+            for m, s in scores.items():
+                top = [str(i) for i in _topk(s, max(K), exclude)]
+                acc = sums[setting][m]
+                acc["Recall@10"] += recall_at_k(top, rel, 10)
+                acc["Recall@20"] += recall_at_k(top, rel, 20)
+                acc["NDCG@10"] += ndcg_at_k(top, rel, 10)
+                acc["HitRate@10"] += hit_rate_at_k(top, rel, 10)
+    metrics = {s: {m: {k: round(v / max(counts[s], 1), 4) for k, v in acc.items()} for m, acc in sums[s].items()} for s in sums}
+    return {
+        "users": counts,
+        "items": n,
+        "train": result.__dict__,
+        "metrics": metrics,
+        "seconds": round(time.time() - started, 1),
+    }
+
+
+def write_report(report: dict, out: Path, name: str) -> Path:
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{name}.json").write_text(json.dumps(report, indent=2, default=str))
+    lines = [f"# {name}", "", f"generated {datetime.now():%Y-%m-%d %H:%M}, {report['items']} items, users: {report['users']}", ""]
+    for setting, table in report["metrics"].items():
+        lines += [f"## {setting} items", "", "| method | Recall@10 | Recall@20 | NDCG@10 | HitRate@10 |", "|---|---|---|---|---|"]
+        for m, v in table.items():
+            lines.append(f"| {m} | {v.get('Recall@10', 0):.4f} | {v.get('Recall@20', 0):.4f} | {v.get('NDCG@10', 0):.4f} | {v.get('HitRate@10', 0):.4f} |")
+        lines.append("")
+    path = out / f"{name}.md"
+    path.write_text("\n".join(lines))
+    return path
+
+
+def run_store_eval(settings, dataset: str | None, out: Path) -> dict:
+    """Evaluate on the configured store, or on a public dataset loaded into its own data folder."""
+    from assistant.ingest import ingest_dataset
+    from assistant.pipeline import training_data
+    from assistant.shop import Shop
+
+    if dataset:
+        settings = settings.model_copy(update={"data_dir": settings.data_dir / "eval" / dataset, "database_url": None, "qdrant_url": None})
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    shop = Shop.open(settings)
+    try:
+        if dataset:
+            ingest_dataset(shop.store, dataset)
+            shop.index()
+        products, matrix, sequences = training_data(shop)
+        report = evaluate(products, matrix, sequences, shop.embedder.name)
+    finally:
+        shop.close()
+    report["dataset"] = dataset or "store"
+    write_report(report, out, f"ranking_{dataset or 'store'}")
+    return report
