@@ -25,7 +25,7 @@ SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 SIMILAR = 0.62  # sentences this close (cosine) say the same thing; checked by hand on demo reviews
 CHUNK = 400  # sentences per map step
 POSITIVE = ["this works really well and I am happy with it", "excellent, comfortable, easy to use and reliable", "it is great"]
-NEGATIVE = ["this is a real problem, annoying, and it failed", "poor, uncomfortable, too loud, broke quickly, hard to use", "it is bad"]
+NEGATIVE = ["this is a real problem, annoying, and it failed", "poor quality, broke quickly, hard to use, disappointing", "it is bad", "I complained because it stopped working"]
 GENERIC = ["I like it", "great product", "would buy again", "not what I expected", "recommended", "disappointed", "happy with it", "exactly what I wanted", "worth the money", "it was a gift"]
 
 
@@ -112,10 +112,19 @@ class Polarity:
         return cls(w.detach().numpy(), float(b.item()))
 
     def score(self, vecs: np.ndarray, lean: np.ndarray) -> np.ndarray:
-        """-1 … 1; the zero-shot `lean` when no model could be learned."""
+        """-1 … 1: the learned score averaged with the zero-shot `lean` (alone when nothing was learned).
+        The classifier knows which topics go with low stars; the anchors know praise from complaint."""
+        zero_shot = np.tanh(8.0 * lean)
         if self.weights is None:
-            return np.tanh(5.0 * lean)
-        return np.tanh(vecs @ self.weights + self.bias)
+            return zero_shot
+        return 0.5 * np.tanh(vecs @ self.weights + self.bias) + 0.5 * zero_shot
+
+
+def sentiment_lean(vecs: np.ndarray, encode) -> np.ndarray:
+    """How much closer each sentence is to praise than to complaint (cosine difference)."""
+    anchors = encode(POSITIVE + NEGATIVE)
+    pos, neg = anchors[: len(POSITIVE)], anchors[len(POSITIVE) :]
+    return (vecs @ pos.T).max(1) - (vecs @ neg.T).max(1)
 
 
 def fit_polarity(reviews: list[Review], encode) -> Polarity:
@@ -132,10 +141,9 @@ def summarize(product_id: str, reviews: list[Review], encode, max_points: int = 
     if not items:
         return summary
     vecs = encode([s for _, s in items])
-    anchors = encode(POSITIVE + NEGATIVE + GENERIC)
-    pos, neg, gen = anchors[: len(POSITIVE)], anchors[len(POSITIVE) : len(POSITIVE) + len(NEGATIVE)], anchors[len(POSITIVE) + len(NEGATIVE) :]
+    gen = encode(GENERIC)
     keep = (vecs @ gen.T).max(1) < 0.6  # drop "great product"-style sentences that name no aspect
-    lean = (vecs @ pos.T).max(1) - (vecs @ neg.T).max(1)
+    lean = sentiment_lean(vecs, encode)
     polarity = (polarity_model or Polarity()).score(vecs, lean)
 
     # map: cluster each chunk; reduce: cluster the chunk centroids again

@@ -22,7 +22,7 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from assistant.facts import build_reasons, facts_text, money, template_sentence
 from assistant.llm import get_llm
 from assistant.prompts import render
-from assistant.reviews import Polarity, Summary, fit_polarity, summarize
+from assistant.reviews import Polarity, Summary, fit_polarity, sentiment_lean, summarize
 from assistant.settings import Settings
 from assistant.store import Store
 from assistant.understand import Request, Vocabulary, understand
@@ -376,7 +376,7 @@ class Shop:
 
     # ---- reviews ---------------------------------------------------------------------------
     def _praise(self, vecs: np.ndarray) -> np.ndarray:
-        return self.polarity().score(vecs, np.zeros(len(vecs)))
+        return self.polarity().score(vecs, sentiment_lean(vecs, self.embedder.encode))
 
     def polarity(self) -> Polarity:
         if self._polarity is None:

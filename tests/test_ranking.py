@@ -1,0 +1,101 @@
+"""The two-tower ranker: training, scoring, real-time updates, schema checks and rules."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import numpy as np
+import pytest
+
+from ranking.features import SchemaMismatch
+from ranking.metrics import hit_rate_at_k, mrr, ndcg_at_k, recall_at_k
+from ranking.rank import Ranker
+from ranking.rules import Rules, apply
+from ranking.train import TrainConfig, build_samples, session_starts
+from records import Event, Product
+
+
+def test_metrics():
+    assert recall_at_k(["a", "b", "c"], {"a", "z"}, 2) == 0.5
+    assert hit_rate_at_k(["a", "b"], {"b"}, 1) == 0.0
+    assert ndcg_at_k(["a", "b"], {"a"}, 2) == 1.0
+    assert ndcg_at_k(["b", "a"], {"a"}, 2) == pytest.approx(1 / np.log2(3))
+    assert mrr(["x", "a"], {"a"}) == 0.5
+
+
+def test_samples_never_leak_the_same_basket_into_history():
+    t = datetime(2026, 1, 1)
+    events = [Event(user_id="u", product_id=p, kind="purchase", ts=t + timedelta(minutes=m)) for p, m in [("a", 0), ("b", 1), ("c", 600), ("d", 601)]]
+    assert session_starts(events) == [0, 0, 2, 2]
+    train, val = build_samples({"u": events}, {p: i for i, p in enumerate("abcd")})
+    # c and d (the last session) validate; their history is a and b only
+    assert sorted(val.target.tolist()) == [2, 3] and set(val.hist[0][val.hist[0] >= 0].tolist()) == {0, 1}
+    assert all((row < 0).all() for row in train.hist)  # a, b: nothing came before their session
+
+
+def test_trained_ranker_prefers_the_shoppers_taste(demo_shop):
+    shop = demo_shop
+    assert shop.ranker is not None
+    # u01 is a gamer: among 40 keyboards/coffee items, their ranking leans to electronics
+    products = list(shop.store.iter_products())
+    cands = [p for p in products if p.category in ("Electronics > Keyboards", "Home > Kitchen > Coffee")]
+    history = shop.store.history("u01")
+    vectors = shop.vectors.vectors([p.id for p in cands] + [e.product_id for e in history])
+    ranked = shop.ranker.rank(history, shop.store.get_products(e.product_id for e in history), cands, vectors)
+    top10 = [shop.store.get_product(s.product_id).category for s in ranked[:10]]
+    assert top10.count("Electronics > Keyboards") >= 7
+
+
+def test_a_purchase_moves_related_items_up_without_retraining(demo_shop):
+    shop = demo_shop
+    coffee = [p for p in shop.store.iter_products() if p.category == "Home > Kitchen > Coffee"]
+    jackets = [p for p in shop.store.iter_products() if p.category == "Clothing > Jackets"]
+    cands = coffee[1:] + jackets  # neither is the gamer u01's taste yet
+    history = shop.store.history("u01")
+    hp = shop.store.get_products(e.product_id for e in history)
+    vectors = shop.vectors.vectors([p.id for p in cands + coffee[:1]] + list(hp))
+
+    def ranks(hist, products):
+        return {s.product_id: i for i, s in enumerate(shop.ranker.rank(hist, products, cands, vectors))}
+
+    before = ranks(history, hp)
+    bought = Event(user_id="u01", product_id=coffee[0].id, kind="purchase", ts=max(e.ts for e in history) + timedelta(hours=1))
+    after = ranks(history + [bought], {**hp, coffee[0].id: coffee[0]})
+    related = [p.id for p in coffee[1:]]
+    assert np.mean([after[i] for i in related]) < np.mean([before[i] for i in related]) - 1
+
+
+def test_cold_start_new_product_and_new_user(demo_shop):
+    shop = demo_shop
+    new = Product(id="brand-new", title="Silent office keyboard", category="Brand New > Category", price=70.0, stock=3)
+    vec = shop.embedder.encode_one(new.embedding_text())
+    scored = shop.ranker.rank([], {}, [new], {"brand-new": vec}, query_vec=shop.embedder.encode_one("quiet keyboard"))
+    assert len(scored) == 1 and np.isfinite(scored[0].score) and scored[0].query > 0.3
+
+
+def test_model_refuses_a_store_with_other_vectors(demo_shop):
+    with pytest.raises(SchemaMismatch, match="retrain"):
+        Ranker.load(demo_shop.settings.ranker_path, 768, "another-model")
+
+
+def test_rules_stock_demotion_and_diversity():
+    from ranking.rank import Scored
+
+    ps = {f"p{i}": Product(id=f"p{i}", title="x", category="A" if i < 4 else "B", stock=0 if i == 1 else 5) for i in range(6)}
+    ranked = [Scored(f"p{i}", 10 - i, 0, 0) for i in range(6)]
+    assert [r.product_id for r in apply(ranked, ps, Rules())] == ["p0", "p2", "p3", "p4", "p5"]
+    assert [r.product_id for r in apply(ranked, ps, Rules(demote_ids={"p0"}, demote_by=5))][:2] == ["p2", "p3"]
+    diverse = [r.product_id for r in apply(ranked, ps, Rules(max_per_category=1, top=3))]
+    assert diverse[:2] == ["p0", "p4"]
+
+
+def test_training_is_reproducible(demo_shop):
+    from assistant.pipeline import training_data
+    from ranking.train import train
+
+    products, matrix, sequences = training_data(demo_shop)
+    cfg = TrainConfig(epochs=2, patience=5)
+    _, r1 = train(products, matrix, sequences, "m", cfg, progress=False)
+    _, r2 = train(products, matrix, sequences, "m", cfg, progress=False)
+    assert [h["val_recall10"] for h in r1.history] == [h["val_recall10"] for h in r2.history]
+    assert [h["loss"] for h in r1.history] == pytest.approx([h["loss"] for h in r2.history], rel=1e-5)

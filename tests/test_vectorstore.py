@@ -1,0 +1,98 @@
+"""Both vector-store backends against the real engines: Qdrant Edge in-process, and
+qdrant-client's local mode standing in for a Qdrant server. Same tests, same expectations."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from records import Constraints, Product
+from retrieval.embedder import get_embedder
+from retrieval.indexer import ModelMismatch, sparse_query, sync
+from retrieval.vectorstore import open_vector_store
+
+PRODUCTS = [
+    Product(id="k1", title="Logitech quiet wireless keyboard", brand="Logitech", price=99.0, category="Electronics > Keyboards", attributes={"color": "white"}, stock=5),
+    Product(id="k2", title="Razer loud clicky gaming keyboard", brand="Razer", price=169.0, category="Electronics > Keyboards", attributes={"color": "black"}, stock=5),
+    Product(id="k3", title="Keychron quiet low profile keyboard", brand="Keychron", price=84.0, category="Electronics > Keyboards", attributes={"color": "white"}, stock=0),
+    Product(id="m1", title="Logitech silent mouse", brand="Logitech", price=29.0, category="Electronics > Mice", attributes={"color": "black"}, stock=5),
+    Product(id="c1", title="French press coffee maker", brand="Bodum", price=39.0, category="Home > Kitchen > Coffee", attributes={"color": "black"}, stock=5),
+]
+BY_ID = {p.id: p for p in PRODUCTS}
+
+
+@pytest.fixture(params=["edge", "remote"])
+def vs(request, tmp_path):
+    store = open_vector_store(path=str(tmp_path / "q")) if request.param == "edge" else open_vector_store(url=":memory:")
+    hashes = {p.id: f"h-{p.id}" for p in PRODUCTS}
+    sync(store, get_embedder(), hashes, lambda ids: [BY_ID[i] for i in ids], progress=False)
+    yield store
+    store.close()
+
+
+def ids(hits):
+    return [h.product_id for h in hits]
+
+
+def query(text):
+    return get_embedder().encode_one(text)
+
+
+def test_dense_sparse_and_fused_search_find_the_obvious_match(vs):
+    assert ids(vs.search(dense=query("coffee"), limit=1)) == ["c1"]
+    assert ids(vs.search(sparse=sparse_query("french press"), limit=1)) == ["c1"]
+    assert ids(vs.search(dense=query("french press coffee"), sparse=sparse_query("french press coffee"), limit=1)) == ["c1"]
+
+
+def test_filters_run_inside_the_engine(vs):
+    # the best keyboard matches are excluded by the filters, yet `limit` results still come back:
+    # filtering happens during the search, not on a short list afterwards
+    hits = vs.search(dense=query("quiet keyboard"), constraints=Constraints(price_max=100, in_stock=True), limit=2)
+    assert set(ids(hits)) <= {"k1", "m1", "c1"} and len(hits) == 2 and ids(hits)[0] == "k1"
+    assert ids(vs.search(dense=query("keyboard"), constraints=Constraints(exclude_brands=["Logitech"], in_stock=False, categories=["Electronics > Keyboards"]), limit=5)) in (["k3", "k2"], ["k2", "k3"])
+    assert set(ids(vs.search(dense=query("anything"), constraints=Constraints(colors=["white"], in_stock=False), limit=5))) == {"k1", "k3"}
+    assert set(ids(vs.search(dense=query("anything"), constraints=Constraints(categories=["electronics"]), limit=5))) == {"k1", "k2", "m1"}
+    assert set(ids(vs.search(dense=query("anything"), constraints=Constraints(price_min=50, price_max=100, in_stock=False), limit=5))) == {"k1", "k3"}
+    assert ids(vs.search(dense=query("keyboard"), constraints=Constraints(brands=["razer"]), limit=5)) == ["k2"]
+    assert ids(vs.search(dense=query("keyboard"), constraints=Constraints(exclude_ids=["k1", "k2"]), limit=5, only_ids=["k1", "k2", "m1"])) == ["m1"]
+
+
+def test_payload_updates_delete_and_vectors(vs):
+    vs.set_payload("c1", {"popularity": 9.0})
+    assert ids(vs.top_by("popularity", limit=1)) == ["c1"]
+    v = vs.vectors(["k1", "nope"])
+    assert list(v) == ["k1"] and v["k1"].shape == (384,) and abs(np.linalg.norm(v["k1"]) - 1) < 1e-3
+    vs.delete(["c1"])
+    assert "c1" not in vs.indexed_hashes() and vs.count() == 4
+
+
+def test_incremental_sync_embeds_only_what_changed(vs):
+    hashes = {p.id: f"h-{p.id}" for p in PRODUCTS}
+    loaded = []
+
+    def load(pids):
+        loaded.extend(pids)
+        return [BY_ID[i] for i in pids]
+
+    assert sync(vs, get_embedder(), hashes, load, progress=False).embedded == 0
+    hashes["k1"] = "changed"
+    del hashes["c1"]
+    report = sync(vs, get_embedder(), hashes, load, progress=False)
+    assert (report.embedded, report.deleted, loaded) == (1, 1, ["k1"])
+
+
+def test_index_refuses_vectors_from_another_model(vs):
+    vs.set_meta({"model": "some-other-model"})
+    with pytest.raises(ModelMismatch, match="rebuild"):
+        sync(vs, get_embedder(), {}, lambda ids: [], progress=False)
+
+
+def test_edge_snapshot_and_restore(tmp_path):
+    store = open_vector_store(path=str(tmp_path / "q"))
+    sync(store, get_embedder(), {p.id: "h" for p in PRODUCTS}, lambda ids: [BY_ID[i] for i in ids], progress=False)
+    archive = store.snapshot(tmp_path / "snap.tar.gz")
+    store.delete(["k1", "k2"])
+    assert store.count() == 3
+    store.restore(archive)
+    assert store.count() == 5 and ids(store.search(dense=query("coffee"), limit=1)) == ["c1"]
+    store.close()
