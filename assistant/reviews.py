@@ -15,6 +15,7 @@ Long review lists are handled map-reduce style: clusters per chunk, then cluster
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -24,6 +25,7 @@ from records import Review
 SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 SIMILAR = 0.62  # sentences this close (cosine) say the same thing; checked by hand on demo reviews
 CHUNK = 400  # sentences per map step
+GENERIC_SIMILARITY = 0.6
 POSITIVE = ["this works really well and I am happy with it", "excellent, comfortable, easy to use and reliable", "it is great"]
 NEGATIVE = ["this is a real problem, annoying, and it failed", "poor quality, broke quickly, hard to use, disappointing", "it is bad", "I complained because it stopped working"]
 GENERIC = ["I like it", "great product", "would buy again", "not what I expected", "recommended", "disappointed", "happy with it", "exactly what I wanted", "worth the money", "it was a gift"]
@@ -122,9 +124,20 @@ class Polarity:
 
 def sentiment_lean(vecs: np.ndarray, encode) -> np.ndarray:
     """How much closer each sentence is to praise than to complaint (cosine difference)."""
-    anchors = encode(POSITIVE + NEGATIVE)
-    pos, neg = anchors[: len(POSITIVE)], anchors[len(POSITIVE) :]
+    both = anchors(encode, tuple(POSITIVE + NEGATIVE))
+    pos, neg = both[: len(POSITIVE)], both[len(POSITIVE) :]
     return (vecs @ pos.T).max(1) - (vecs @ neg.T).max(1)
+
+
+@lru_cache(maxsize=16)
+def anchors(encode, texts: tuple[str, ...]) -> np.ndarray:
+    """Anchor phrases are embedded once per model, not on every request."""
+    return encode(list(texts))
+
+
+def generic(vecs: np.ndarray, encode) -> np.ndarray:
+    """True for sentences that praise or complain without naming anything ("Really happy with it.")."""
+    return (vecs @ anchors(encode, tuple(GENERIC)).T).max(1) >= GENERIC_SIMILARITY
 
 
 def fit_polarity(reviews: list[Review], encode) -> Polarity:
@@ -141,8 +154,7 @@ def summarize(product_id: str, reviews: list[Review], encode, max_points: int = 
     if not items:
         return summary
     vecs = encode([s for _, s in items])
-    gen = encode(GENERIC)
-    keep = (vecs @ gen.T).max(1) < 0.6  # drop "great product"-style sentences that name no aspect
+    keep = ~generic(vecs, encode)  # "great product"-style sentences name no aspect
     lean = sentiment_lean(vecs, encode)
     polarity = (polarity_model or Polarity()).score(vecs, lean)
 

@@ -22,7 +22,7 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from assistant.facts import build_reasons, facts_text, money, template_sentence
 from assistant.llm import get_llm
 from assistant.prompts import render
-from assistant.reviews import Polarity, Summary, fit_polarity, sentiment_lean, summarize
+from assistant.reviews import Polarity, Summary, fit_polarity, generic, sentiment_lean, summarize
 from assistant.settings import Settings
 from assistant.store import Store
 from assistant.understand import Request, Vocabulary, understand
@@ -187,7 +187,7 @@ class Shop:
         for pos, item in enumerate(ranked, start=1):
             p = products[item.product_id]
             reviews = self.store.reviews_for(p.id, limit=50)
-            reasons = build_reasons(p, text, c, history, products, vectors, reviews, query_vec, self.embedder.encode, self._praise)
+            reasons = build_reasons(p, text, c, history, products, vectors, reviews, query_vec, self.embedder.encode_cached, self._praise)
             cards.append(Card(p, pos, float(item.score), reasons, by_id[p.id].channels if p.id in by_id else {}))
         return cards
 
@@ -310,7 +310,7 @@ class Shop:
         cards = []
         for pos, pid in enumerate(picked, start=1):
             p = products[pid]
-            reasons = build_reasons(p, req.text, req.constraints, history, products, vectors, self.store.reviews_for(pid, limit=50), query_vec, self.embedder.encode, self._praise)
+            reasons = build_reasons(p, req.text, req.constraints, history, products, vectors, self.store.reviews_for(pid, limit=50), query_vec, self.embedder.encode_cached, self._praise)
             cards.append(Card(p, pos, 0.0, reasons))
         if req.intent == "why":
             card = cards[0]
@@ -376,7 +376,9 @@ class Shop:
 
     # ---- reviews ---------------------------------------------------------------------------
     def _praise(self, vecs: np.ndarray) -> np.ndarray:
-        return self.polarity().score(vecs, sentiment_lean(vecs, self.embedder.encode))
+        """Polarity of review sentences for card reasons; generic ones ("love it") count as neutral."""
+        scores = self.polarity().score(vecs, sentiment_lean(vecs, self.embedder.encode))
+        return np.where(generic(vecs, self.embedder.encode), 0.0, scores)
 
     def polarity(self) -> Polarity:
         if self._polarity is None:

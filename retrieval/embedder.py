@@ -7,12 +7,14 @@ any sentence-transformers name or local path works (it must already be on disk).
 from __future__ import annotations
 
 import os
+from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+CACHE_SIZE = 50_000  # request-time embeddings kept in memory (~80 MB at 384 dims)
 
 
 def default_model_path() -> str:
@@ -31,6 +33,7 @@ class Embedder:
         self.batch_size = batch_size
         self._model = SentenceTransformer(self.model_path, device="cpu")
         self.dim = int(self._model.get_embedding_dimension())
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
         """Unit-length float32 vectors, one row per text."""
@@ -42,7 +45,20 @@ class Embedder:
         return vectors.astype(np.float32)
 
     def encode_one(self, text: str) -> np.ndarray:
-        return self.encode([text])[0]
+        return self.encode_cached([text])[0]
+
+    def encode_cached(self, texts: list[str]) -> np.ndarray:
+        """Request-time texts (queries, review sentences) repeat a lot: embed each only once."""
+        missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        if missing:
+            for text, vec in zip(missing, self.encode(missing)):
+                self._cache[text] = vec
+            while len(self._cache) > CACHE_SIZE:
+                self._cache.popitem(last=False)
+        for t in texts:
+            if t in self._cache:
+                self._cache.move_to_end(t)
+        return np.stack([self._cache[t] for t in texts]) if texts else np.zeros((0, self.dim), np.float32)
 
 
 @lru_cache(maxsize=4)

@@ -29,7 +29,8 @@ def postgres_available() -> bool:
 
 
 def make_settings(path: Path, **kw) -> Settings:
-    return Settings(data_dir=path, database_url=None, qdrant_url=None, rate_limit_per_minute=0, _env_file=None, **kw)
+    base = {"data_dir": path, "database_url": None, "qdrant_url": None, "rate_limit_per_minute": 0}
+    return Settings(_env_file=None, **{**base, **kw})
 
 
 @pytest.fixture(scope="session")

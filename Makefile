@@ -1,0 +1,47 @@
+# Two commands for a newcomer: `make run` and `make test`. Everything else installs itself.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: run test install test-deps browser bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# llama-cpp-python compiles from source on first install (about 10 minutes on 2 cores, cached by pip after)
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	@echo ">> installing the project into $(VENV) (first time: llama.cpp compiles, ~10 min)"
+	$(BIN)/pip install -e .
+	@touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(BIN)/shopassist serve
+
+$(VENV)/.test-installed: $(VENV)/.installed
+	$(BIN)/pip install -e '.[test]'
+	@touch $@
+
+test-deps: $(VENV)/.test-installed browser
+
+# Browser tests use Debian's chromium; installed when missing and we may (CI runs as root).
+browser:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo ">> installing Debian's chromium for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo ">> chromium not found and cannot be installed here: browser tests will be skipped"; fi; \
+	fi
+
+test: test-deps
+	$(BIN)/python -m pytest
+
+bench: install
+	$(BIN)/python bench/latency.py
+
+clean:
+	rm -rf $(VENV) data .pytest_cache

@@ -1,0 +1,100 @@
+"""Latency of the serving path on the demo shop: rank() of 500 candidates, recall, a chat turn
+(time to cards, time to first prose token). Prints figures and writes bench/results/latency.{json,md}.
+
+    .venv/bin/python bench/latency.py [--turns 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from assistant.ingest import ingest_demo  # noqa: E402
+from assistant.pipeline import train_ranker  # noqa: E402
+from assistant.settings import Settings  # noqa: E402
+from assistant.shop import Shop  # noqa: E402
+from records import Product  # noqa: E402
+
+OUT = Path(__file__).resolve().parent / "results"
+QUERIES = ["a quiet keyboard for the office under $100", "noise cancelling headphones", "espresso machine", "waterproof hiking backpack", "trail running shoes under $150"]
+
+
+def pct(xs: list[float]) -> dict[str, float]:
+    return {"p50_ms": round(float(np.percentile(xs, 50)), 2), "p99_ms": round(float(np.percentile(xs, 99)), 2), "n": len(xs)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--turns", type=int, default=20)
+    args = ap.parse_args()
+    shop = Shop.open(Settings(data_dir=Path(tempfile.mkdtemp()), rate_limit_per_minute=0, _env_file=None))
+    ingest_demo(shop.store)
+    shop.index(progress=False)
+    train_ranker(shop)
+
+    # rank() of 500 candidates: the demo catalog has 160 products, so the rest are synthetic
+    # copies with perturbed vectors (scoring cost does not depend on where vectors came from)
+    rng = np.random.default_rng(7)
+    base = list(shop.store.iter_products())
+    vecs = shop.vectors.vectors([p.id for p in base])
+    cands, cvecs = [], {}
+    for i in range(500):
+        p = base[i % len(base)]
+        c = p.model_copy(update={"id": f"{p.id}-{i}"})
+        v = vecs[p.id] + rng.normal(0, 0.05, size=vecs[p.id].shape).astype(np.float32)
+        cands.append(c)
+        cvecs[c.id] = v / np.linalg.norm(v)
+    history = shop.store.history("u02")
+    hp = shop.store.get_products(e.product_id for e in history)
+    cvecs.update(shop.vectors.vectors(list(hp)))
+    q = shop.embedder.encode_one("quiet keyboard")
+    rank_ms = []
+    for _ in range(300):
+        t = time.perf_counter()
+        shop.ranker.rank(history, hp, cands, cvecs, q)
+        rank_ms.append((time.perf_counter() - t) * 1000)
+
+    recommend_ms, cards_ms, first_token_ms, turn_ms = [], [], [], []
+    for i in range(args.turns):
+        t = time.perf_counter()
+        shop.recommend("u02", QUERIES[i % len(QUERIES)])
+        recommend_ms.append((time.perf_counter() - t) * 1000)
+        t = time.perf_counter()
+        first = None
+        for ev in shop.chat(QUERIES[i % len(QUERIES)], f"bench-{i}", "u02"):
+            now = (time.perf_counter() - t) * 1000
+            if ev["event"] == "cards":
+                cards_ms.append(now)
+            elif ev["event"] == "token" and first is None:
+                first = now
+        first_token_ms.append(first or 0.0)
+        turn_ms.append((time.perf_counter() - t) * 1000)
+
+    report = {
+        "rank_500_candidates": pct(rank_ms),
+        "recommend": pct(recommend_ms),
+        "chat_time_to_cards": pct(cards_ms),
+        "chat_time_to_first_prose": pct(first_token_ms),
+        "chat_whole_turn": pct(turn_ms),
+        "llm_stats": dict(shop.stats),
+    }
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "latency.json").write_text(json.dumps(report, indent=2))
+    lines = ["# Serving latency (demo shop, this machine)", "", "| step | p50 ms | p99 ms | n |", "|---|---|---|---|"]
+    lines += [f"| {k} | {v['p50_ms']} | {v['p99_ms']} | {v['n']} |" for k, v in report.items() if isinstance(v, dict) and "p50_ms" in v]
+    lines += ["", f"LLM: {report['llm_stats']}"]
+    (OUT / "latency.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    shop.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,125 @@
+"""The HTTP API as clients see it (FastAPI TestClient over the real shop)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from tests.conftest import make_settings
+
+
+@pytest.fixture
+def client(demo_shop):
+    with TestClient(create_app(demo_shop.settings, demo_shop)) as c:
+        yield c
+
+
+@pytest.fixture
+def fresh_client(fresh_shop):
+    with TestClient(create_app(fresh_shop.settings, fresh_shop)) as c:
+        yield c
+
+
+def sse(text: str) -> list[tuple[str, dict]]:
+    out = []
+    for block in text.replace("\r\n", "\n").split("\n\n"):
+        lines = [ln for ln in block.split("\n") if ln]
+        event = next((ln[6:].strip() for ln in lines if ln.startswith("event:")), None)
+        data = "".join(ln[5:].strip() for ln in lines if ln.startswith("data:"))
+        if event and data:
+            out.append((event, json.loads(data)))
+    return out
+
+
+def test_chat_streams_cards_then_tokens_then_done(client):
+    with client.stream("POST", "/v1/chat", json={"message": "a quiet keyboard under $100", "user_id": "u02"}) as r:
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
+        events = sse(r.read().decode())
+    kinds = [e for e, _ in events]
+    assert kinds[0] == "cards" and kinds[-1] == "done" and "token" in kinds
+    assert events[0][1]["items"][0]["reasons"][0]["evidence"]
+
+
+def test_chat_json_variant_and_session_follow_up(client):
+    first = client.post("/v1/chat", json={"message": "running shoes under $150", "stream": False}).json()
+    assert first["items"] and first["text"]
+    second = client.post("/v1/chat", json={"message": "cheaper", "session_id": first["session_id"], "stream": False}).json()
+    assert second["intent"] == "refine" and all(i["product"]["price"] < 150 for i in second["items"])
+
+
+@pytest.mark.parametrize("body,fragment", [
+    ({}, "message: Field required"),
+    ({"message": ""}, "message: String should have at least 1 character"),
+    ({"message": "hi", "session_id": "../../etc"}, "session_id"),
+])
+def test_bad_chat_requests_get_clear_422s(client, body, fragment):
+    r = client.post("/v1/chat", json=body)
+    assert r.status_code == 422 and fragment in r.json()["error"]["message"]
+
+
+def test_recommendations_have_reasons_with_evidence(client):
+    r = client.post("/v1/recommendations", json={"user_id": "u03", "k": 4, "max_per_category": 2})
+    items = r.json()["items"]
+    assert r.status_code == 200 and len(items) == 4
+    assert all(reason["evidence"] for it in items for reason in it["reasons"])
+    cats = [it["product"]["category"] for it in items]
+    assert max(cats.count(c) for c in cats) <= 2
+
+
+def test_unknown_product_is_a_404_with_a_message(client):
+    r = client.get("/v1/products/no-such-thing/review-summary")
+    assert r.status_code == 404 and "no-such-thing" in r.json()["error"]["message"]
+    r = client.post("/v1/events", json={"user_id": "u01", "product_id": "no-such-thing", "kind": "view"})
+    assert r.status_code == 404
+
+
+def test_review_summary_endpoint(client):
+    r = client.get("/v1/products/headphon-01a/review-summary")
+    body = r.json()
+    assert r.status_code == 200 and body["likes"] and all(p["review_ids"] for p in body["likes"])
+
+
+def test_a_purchase_changes_the_next_recommendation_at_once(fresh_client):
+    ask = {"user_id": "new-shopper", "k": 5}
+    before = [i["product"]["id"] for i in fresh_client.post("/v1/recommendations", json=ask).json()["items"]]
+    for pid in ("coffee-01a", "coffee-04a"):
+        r = fresh_client.post("/v1/events", json={"user_id": "new-shopper", "product_id": pid, "kind": "purchase"})
+        assert r.status_code == 201 and r.json()["stored"]
+    after = fresh_client.post("/v1/recommendations", json=ask).json()["items"]
+    assert [i["product"]["id"] for i in after] != before
+    assert sum(i["product"]["category"] == "Home > Kitchen > Coffee" for i in after) >= 3
+    again = fresh_client.post("/v1/events", json={"user_id": "new-shopper", "product_id": "coffee-01a", "kind": "purchase", "ts": "2026-01-01T00:00:00"})
+    assert again.json()["stored"] is True
+    dup = fresh_client.post("/v1/events", json={"user_id": "new-shopper", "product_id": "coffee-01a", "kind": "purchase", "ts": "2026-01-01T00:00:00"})
+    assert dup.json()["stored"] is False
+
+
+def test_rate_limit_answers_429_with_retry_after(demo_shop):
+    settings = make_settings(demo_shop.settings.data_dir, rate_limit_per_minute=6)
+    with TestClient(create_app(settings, demo_shop)) as c:
+        codes = [c.get("/v1/products/keyboard-01a").status_code for _ in range(10)]
+        r = c.get("/v1/products/keyboard-01a")
+    assert codes[0] == 200 and 429 in codes
+    assert r.status_code == 429 and int(r.headers["Retry-After"]) >= 1 and "retry" in r.json()["error"]["message"]
+
+
+def test_agent_console_requires_login(client):
+    assert client.get("/agent", follow_redirects=False).status_code == 303
+    assert client.get("/agent/api/customers/u01").status_code == 401
+    assert client.post("/agent/login", data={"name": "sam", "password": "wrong"}).status_code == 401
+    r = client.post("/agent/login", data={"name": "sam", "password": "agent"}, follow_redirects=False)
+    assert r.status_code == 303
+    page = client.get("/agent")
+    assert page.status_code == 200 and "Signed in as sam" in page.text
+    history = client.get("/agent/api/customers/u01").json()["history"]
+    assert history and {"kind", "title", "ts"} <= set(history[0])
+
+
+def test_openapi_and_pages(client):
+    assert "/v1/chat" in client.get("/openapi.json").json()["paths"]
+    assert client.get("/docs").status_code == 200
+    page = client.get("/")
+    assert page.status_code == 200 and "/static/widget.js" in page.text

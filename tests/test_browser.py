@@ -1,0 +1,88 @@
+"""The widget and the agent console in a real headless Chromium (Debian's), driven by Playwright."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from api.app import create_app
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (make test installs it)")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARTIFACTS = Path(__file__).resolve().parent.parent / "bench" / "results" / "screenshots"
+
+
+@pytest.fixture(scope="module")
+def server(demo_shop):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = uvicorn.Config(create_app(demo_shop.settings, demo_shop), host="127.0.0.1", port=port, log_level="warning")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if srv.started:
+            break
+        time.sleep(0.1)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield b
+        b.close()
+
+
+def test_widget_shows_cards_then_streamed_text(server, browser):
+    page = browser.new_page()
+    page.goto(f"{server}/?user=u02")
+    log = page.get_by_role("log")
+    box = page.get_by_label("Your message")
+    box.fill("a quiet keyboard for the office under $100")
+    box.press("Enter")  # keyboard only
+    page.locator(".sa-card").first.wait_for(timeout=30_000)
+    page.locator(".sa-prose").first.wait_for(timeout=60_000)
+    cards = page.locator(".sa-card")
+    assert cards.count() >= 1 and "$" in cards.first.inner_text()
+    assert page.locator(".sa-prose").first.inner_text().strip()
+    assert "quiet keyboard" in log.inner_text()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "widget.png"), full_page=True)
+    # a follow-up refines the same session
+    box.fill("cheaper")
+    box.press("Enter")
+    page.wait_for_function("document.querySelectorAll('.sa-user').length == 2 && document.querySelectorAll('.sa-msg.sa-assistant:not(.sa-prose)')[1].textContent != '…'", timeout=30_000)
+    assert "under $" in page.locator(".sa-msg.sa-assistant:not(.sa-prose)").nth(1).inner_text()
+    page.close()
+
+
+def test_agent_logs_in_picks_a_customer_and_asks(server, browser):
+    page = browser.new_page()
+    page.goto(f"{server}/agent")
+    page.get_by_label("Password").fill("agent")
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_label("Customer", exact=True).select_option("u03")
+    page.locator("#history li .kind").first.wait_for(timeout=15_000)
+    assert page.locator("#history li").count() > 1
+    page.get_by_role("button", name="Suggest for this customer").click()
+    page.locator(".suggestions li").first.wait_for(timeout=30_000)
+    box = page.get_by_label("Your message")
+    box.fill("something for my coffee mornings")
+    box.press("Enter")
+    page.locator("#assistant .sa-card").first.wait_for(timeout=30_000)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "agent.png"), full_page=True)
+    page.close()

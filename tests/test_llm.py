@@ -1,0 +1,91 @@
+"""The LLM layer on real runtimes: llama.cpp in-process, and an OpenAI-compatible server
+(llama-cpp-python's own `llama_cpp.server` with the bundled model) through langchain-openai."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+from langchain_core.messages import HumanMessage
+
+from assistant.llm import bundled_gguf, get_llm
+from tests.conftest import make_settings
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_local_model_streams_text(tmp_path):
+    llm = get_llm(make_settings(tmp_path))
+    assert llm is not None and llm.name.startswith("llama.cpp")
+    chunks = [c.content for c in llm.model.stream([HumanMessage("Say hello to a shopper in one short sentence.")])]
+    assert len(chunks) > 1 and "".join(chunks).strip()
+
+
+def test_llm_down_degrades_the_answer_not_the_service(demo_shop, tmp_path):
+    port = free_port()  # nothing listens there
+    demo_shop.settings = make_settings(demo_shop.settings.data_dir, llm_base_url=f"http://127.0.0.1:{port}/v1", llm_timeout_s=2.0)
+    try:
+        events = list(demo_shop.chat("a french press", "down"))
+    finally:
+        demo_shop.settings = make_settings(demo_shop.settings.data_dir)
+    done = events[-1]["data"]
+    assert events[0]["data"]["items"] and done["fallback"] is True and "error" in done
+    assert done["text"].startswith(events[0]["data"]["items"][0]["product"]["title"])
+
+
+def test_disabled_llm_answers_with_the_facts_wording(demo_shop):
+    demo_shop.settings = make_settings(demo_shop.settings.data_dir, llm_enabled=False)
+    try:
+        events = list(demo_shop.chat("trail running shoes", "nollm"))
+    finally:
+        demo_shop.settings = make_settings(demo_shop.settings.data_dir)
+    assert events[-1]["data"]["fallback"] and events[-1]["data"]["llm"] is None
+
+
+@pytest.fixture(scope="module")
+def openai_server():
+    pytest.importorskip("llama_cpp.server", reason="llama-cpp-python[server] is not installed")
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "llama_cpp.server", "--model", str(bundled_gguf()), "--port", str(port), "--n_ctx", "2048", "--n_threads", "1", "--model_alias", "smollm2"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}/v1"
+    try:
+        for _ in range(120):
+            try:
+                if httpx.get(f"{base}/models", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("llama_cpp.server did not start")
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def test_openai_compatible_endpoint_streams(openai_server, tmp_path):
+    llm = get_llm(make_settings(tmp_path, llm_base_url=openai_server, llm_model="smollm2"))
+    assert llm.name == "openai-compatible:smollm2"
+    chunks = [c.content for c in llm.model.stream([HumanMessage("Name one colour.")])]
+    assert "".join(chunks).strip()
+
+
+def test_chat_through_an_openai_compatible_server(demo_shop, openai_server):
+    demo_shop.settings = make_settings(demo_shop.settings.data_dir, llm_base_url=openai_server, llm_model="smollm2")
+    try:
+        events = list(demo_shop.chat("a quiet mouse", "openai"))
+    finally:
+        demo_shop.settings = make_settings(demo_shop.settings.data_dir)
+    done = events[-1]["data"]
+    assert done["llm"] == "openai-compatible:smollm2" and "error" not in done and done["text"]
