@@ -41,7 +41,7 @@ from qdrant_edge import (
 )
 
 from records import Constraints
-from retrieval.vectorstore import DENSE, INDEXED_FIELDS, SPARSE, Hit, IndexedItem, SparseVec, VectorStore, point_id
+from retrieval.vectorstore import DENSE, by_score, INDEXED_FIELDS, SPARSE, Hit, IndexedItem, SparseVec, VectorStore, point_id
 
 SCHEMA = {"keyword": PayloadSchemaType.Keyword, "float": PayloadSchemaType.Float, "bool": PayloadSchemaType.Bool}
 
@@ -131,7 +131,7 @@ class EdgeStore(VectorStore):
         else:
             prefetch = [Prefetch(limit=max(limit, 100), query=q, filter=flt, params=params) for q in queries]
             req = QueryRequest(limit=limit, prefetches=prefetch, query=Fusion.Rrf(k=60, weights=list(weights)), with_payload=True)
-        return [Hit(p.payload["product_id"], float(p.score), p.payload) for p in shard.query(req)]
+        return by_score([Hit(p.payload["product_id"], float(p.score), p.payload) for p in shard.query(req)])
 
     def top_by(self, key: str, constraints: Constraints | None = None, limit: int = 50) -> list[Hit]:
         records, _ = self._require().scroll(

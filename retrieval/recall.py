@@ -100,4 +100,4 @@ def fuse(channels: dict[str, list[Hit]], weights: dict[str, float], k: int = RRF
             cand = cands.setdefault(hit.product_id, Candidate(product_id=hit.product_id))
             cand.score += w / (k + rank + 1)
             cand.channels[name] = rank
-    return sorted(cands.values(), key=lambda c: -c.score)
+    return sorted(cands.values(), key=lambda c: (-c.score, c.product_id))

@@ -12,7 +12,7 @@ import numpy as np
 from qdrant_client import QdrantClient, models
 
 from records import Constraints
-from retrieval.vectorstore import DENSE, INDEXED_FIELDS, SPARSE, Hit, IndexedItem, VectorStore, point_id
+from retrieval.vectorstore import DENSE, by_score, INDEXED_FIELDS, SPARSE, Hit, IndexedItem, VectorStore, point_id
 
 SCHEMA = {"keyword": models.PayloadSchemaType.KEYWORD, "float": models.PayloadSchemaType.FLOAT, "bool": models.PayloadSchemaType.BOOL}
 META_ID = 0  # the meta collection's single point
@@ -111,7 +111,7 @@ class RemoteStore(VectorStore):
             prefetch = [models.Prefetch(query=vec, using=using, filter=flt, limit=max(limit, 100), params=params) for vec, using in queries]
             fusion = models.RrfQuery(rrf=models.Rrf(k=60, weights=list(weights)))
             res = self.client.query_points(self.collection, prefetch=prefetch, query=fusion, limit=limit, with_payload=True)
-        return [Hit(p.payload["product_id"], float(p.score), p.payload) for p in res.points]
+        return by_score([Hit(p.payload["product_id"], float(p.score), p.payload) for p in res.points])
 
     def top_by(self, key: str, constraints: Constraints | None = None, limit: int = 50) -> list[Hit]:
         records, _ = self.client.scroll(

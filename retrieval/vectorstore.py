@@ -48,6 +48,11 @@ class Hit:
     payload: dict[str, Any] = field(default_factory=dict)
 
 
+def by_score(hits: list[Hit]) -> list[Hit]:
+    """Best first, ties broken by id: fusion often ties exactly, and answers must not flicker."""
+    return sorted(hits, key=lambda h: (-h.score, h.product_id))
+
+
 def payload_for(product: Product, content_hash: str) -> dict[str, Any]:
     return {
         "product_id": product.id,
