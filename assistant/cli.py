@@ -154,9 +154,12 @@ def eval_ranking(
     out: Annotated[Path, typer.Option(help="Report folder")] = Path("bench/results"),
 ) -> None:
     """Hold out each shopper's last session, train on the rest, compare with baselines."""
-    from ranking.evaluate import run_store_eval
+    from assistant.evaluation import ranking_eval
 
-    report = run_store_eval(get_settings(), dataset, out)
+    try:
+        report = ranking_eval(get_settings(), dataset, out)
+    except (ValueError, FileNotFoundError) as exc:
+        raise typer.BadParameter(str(exc)) from exc
     console.print_json(json.dumps(report["metrics"]))
 
 
@@ -167,9 +170,9 @@ def eval_retrieval(
     limit: Annotated[Optional[int], typer.Option(help="Evaluate only this many queries (quick runs).")] = None,
 ) -> None:
     """Query → product retrieval quality on human relevance judgments."""
-    from retrieval.evaluate import run
+    from assistant.evaluation import retrieval_eval
 
-    report = run(dataset=dataset, out=out, limit=limit)
+    report = retrieval_eval(get_settings(), dataset, out, limit)
     console.print_json(json.dumps(report["metrics"]))
 
 

@@ -37,9 +37,13 @@ def _one(**kw: list) -> Batch:
 
 # ---- Instacart: real baskets, ordered per user, no absolute timestamps ------------------------
 def instacart_products(folder: Path) -> Iterator[Product]:
+    """The products the sampled shoppers bought (14,190 of the 49,688 names): the catalog they saw."""
     aisles = {r["aisle_id"]: r["aisle"] for r in _csv(folder / "aisles.csv")}
     depts = {r["department_id"]: r["department"] for r in _csv(folder / "departments.csv")}
+    bought = {r["product_id"] for r in _csv(folder / "order_lines_sample.csv")}
     for r in _csv(folder / "products.csv"):
+        if r["product_id"] not in bought:
+            continue
         dept, aisle = depts.get(r["department_id"], ""), aisles.get(r["aisle_id"], "")
         yield Product(
             id=f"ic-{r['product_id']}",

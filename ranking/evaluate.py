@@ -143,26 +143,3 @@ def write_report(report: dict, out: Path, name: str) -> Path:
     path = out / f"{name}.md"
     path.write_text("\n".join(lines))
     return path
-
-
-def run_store_eval(settings, dataset: str | None, out: Path) -> dict:
-    """Evaluate on the configured store, or on a public dataset loaded into its own data folder."""
-    from assistant.ingest import ingest_dataset
-    from assistant.pipeline import training_data
-    from assistant.shop import Shop
-
-    if dataset:
-        settings = settings.model_copy(update={"data_dir": settings.data_dir / "eval" / dataset, "database_url": None, "qdrant_url": None})
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-    shop = Shop.open(settings)
-    try:
-        if dataset:
-            ingest_dataset(shop.store, dataset)
-            shop.index()
-        products, matrix, sequences = training_data(shop)
-        report = evaluate(products, matrix, sequences, shop.embedder.name)
-    finally:
-        shop.close()
-    report["dataset"] = dataset or "store"
-    write_report(report, out, f"ranking_{dataset or 'store'}")
-    return report

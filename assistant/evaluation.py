@@ -1,0 +1,138 @@
+"""Offline evaluations through the product's own ingest, index and train path; each writes a
+JSON and a markdown report under bench/results/.
+
+- ranking: hold out each shopper's last basket, train on the rest, compare with baselines
+- retrieval: Home Depot search judgments, every query against the whole catalog
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import time
+from collections import defaultdict
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from assistant.datasets import DATASETS_DIR
+from assistant.ingest import ingest_dataset
+from assistant.pipeline import training_data
+from assistant.settings import Settings
+from assistant.shop import Shop
+from ranking.evaluate import evaluate, write_report
+from ranking.metrics import mrr, ndcg_at_k, recall_at_k
+from retrieval.indexer import sparse_query
+
+
+def dataset_settings(settings: Settings, dataset: str) -> Settings:
+    """A data folder of its own per dataset, so an evaluation never touches the shop's data."""
+    s = settings.model_copy(update={"data_dir": settings.data_dir / "eval" / dataset, "database_url": None, "qdrant_url": None})
+    s.data_dir.mkdir(parents=True, exist_ok=True)
+    return s
+
+
+def ranking_eval(settings: Settings, dataset: str | None, out: Path) -> dict:
+    if dataset:
+        settings = dataset_settings(settings, dataset)
+    shop = Shop.open(settings)
+    try:
+        if dataset:
+            ingest_dataset(shop.store, dataset)
+            shop.index()
+        products, matrix, sequences = training_data(shop)
+        report = evaluate(products, matrix, sequences, shop.embedder.name)
+    finally:
+        shop.close()
+    report["dataset"] = dataset or "store"
+    write_report(report, out, f"ranking_{dataset or 'store'}")
+    return report
+
+
+# ---- retrieval -------------------------------------------------------------------------------
+def load_judgments(folder: Path) -> dict[str, dict[str, float]]:
+    """query → {product id: relevance 1-3}; duplicate judgments of a pair are averaged."""
+    pairs: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    with open(folder / "judgments_dev.csv", encoding="utf-8", newline="") as f:
+        for r in csv.DictReader(f):
+            pairs[r["search_term"].strip()][f"hd-{r['product_uid']}"].append(float(r["relevance"]))
+    return {q: {p: sum(v) / len(v) for p, v in d.items()} for q, d in pairs.items()}
+
+
+def _score(ranked: list[str], judged: dict[str, float]) -> dict[str, float]:
+    gains = {p: r - 1.0 for p, r in judged.items() if r > 1.0}
+    relevant = {p for p, r in judged.items() if r >= 2.5}
+    return {
+        "nDCG@10": ndcg_at_k(ranked, gains, 10),
+        "Recall@100": recall_at_k(ranked, relevant, 100) if relevant else None,
+        "MRR": mrr(ranked, relevant) if relevant else None,
+    }
+
+
+def retrieval_eval(settings: Settings, dataset: str = "homedepot", out: Path = Path("bench/results"), limit: int | None = None) -> dict:
+    if dataset != "homedepot":
+        raise ValueError("retrieval judgments exist for: homedepot")
+    folder = DATASETS_DIR / "homedepot_queries"
+    if not folder.exists():
+        raise FileNotFoundError(f"{folder} is absent")
+    settings = dataset_settings(settings, dataset)
+    shop = Shop.open(settings)
+    try:
+        t0 = time.time()
+        ingest_dataset(shop.store, dataset)
+        report_index = shop.index()
+        build_s = time.time() - t0
+        judgments = load_judgments(folder)
+        queries = sorted(judgments)[:limit] if limit else sorted(judgments)
+        qvecs = shop.embedder.encode(queries, progress=True)
+        channels = {
+            "dense": lambda q, v, exact: shop.vectors.search(dense=v, limit=100, exact=exact),
+            "bm25": lambda q, v, exact: shop.vectors.search(sparse=sparse_query(q), limit=100, exact=exact),
+            "fused_rrf": lambda q, v, exact: shop.vectors.search(dense=v, sparse=sparse_query(q), limit=100, exact=exact),
+        }
+        results: dict[str, dict] = {}
+        for name, fn in channels.items():
+            for exact in (False, True):
+                key = f"{name}{'_exact' if exact else ''}"
+                sums: dict[str, list[float]] = defaultdict(list)
+                lat = []
+                for q, v in tqdm(list(zip(queries, qvecs)), desc=key, unit="query", leave=False):
+                    t = time.perf_counter()
+                    hits = fn(q, v, exact)
+                    lat.append((time.perf_counter() - t) * 1000)
+                    for m, x in _score([h.product_id for h in hits], judgments[q]).items():
+                        if x is not None:
+                            sums[m].append(x)
+                results[key] = {m: round(float(np.mean(x)), 4) for m, x in sums.items()}
+                results[key].update(p50_ms=round(float(np.percentile(lat, 50)), 2), p99_ms=round(float(np.percentile(lat, 99)), 2))
+    finally:
+        shop.close()
+    report = {
+        "dataset": dataset,
+        "queries": len(queries),
+        "catalog": report_index.total,
+        "index_build_s": round(build_s, 1),
+        "embedding_model": shop.embedder.name,
+        "metrics": results,
+    }
+    _write_retrieval(report, out)
+    return report
+
+
+def _write_retrieval(report: dict, out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "retrieval_homedepot.json").write_text(json.dumps(report, indent=2))
+    lines = [
+        "# Retrieval on Home Depot search judgments",
+        "",
+        f"generated {datetime.now():%Y-%m-%d %H:%M}; {report['queries']} queries against the whole catalog of {report['catalog']} products; "
+        f"index build (ingest + embed + HNSW) {report['index_build_s']} s; model {report['embedding_model']}",
+        "",
+        "| channel | nDCG@10 | Recall@100 (rel ≥ 2.5) | MRR | p50 ms | p99 ms |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, m in report["metrics"].items():
+        lines.append(f"| {name} | {m.get('nDCG@10')} | {m.get('Recall@100')} | {m.get('MRR')} | {m['p50_ms']} | {m['p99_ms']} |")
+    (out / "retrieval_homedepot.md").write_text("\n".join(lines) + "\n")
