@@ -152,12 +152,13 @@ def chat(user: Annotated[Optional[str], typer.Option(help="Chat as this shopper 
 def eval_ranking(
     dataset: Annotated[Optional[str], typer.Option(help="instacart or online_retail; default: the store's own data")] = None,
     out: Annotated[Path, typer.Option(help="Report folder")] = Path("bench/results"),
+    retrain: Annotated[bool, typer.Option(help="Retrain the held-out model even if one is saved.")] = False,
 ) -> None:
     """Hold out each shopper's last session, train on the rest, compare with baselines."""
     from assistant.evaluation import ranking_eval
 
     try:
-        report = ranking_eval(get_settings(), dataset, out)
+        report = ranking_eval(get_settings(), dataset, out, retrain)
     except (ValueError, FileNotFoundError) as exc:
         raise typer.BadParameter(str(exc)) from exc
     console.print_json(json.dumps(report["metrics"]))

@@ -34,7 +34,7 @@ def dataset_settings(settings: Settings, dataset: str) -> Settings:
     return s
 
 
-def ranking_eval(settings: Settings, dataset: str | None, out: Path) -> dict:
+def ranking_eval(settings: Settings, dataset: str | None, out: Path, retrain: bool = False) -> dict:
     if dataset:
         settings = dataset_settings(settings, dataset)
     shop = Shop.open(settings)
@@ -43,7 +43,10 @@ def ranking_eval(settings: Settings, dataset: str | None, out: Path) -> dict:
             ingest_dataset(shop.store, dataset)
             shop.index()
         products, matrix, sequences = training_data(shop)
-        report = evaluate(products, matrix, sequences, shop.embedder.name)
+        model_path = settings.model_dir / "holdout_two_tower.pt"
+        if retrain:
+            model_path.unlink(missing_ok=True)
+        report = evaluate(products, matrix, sequences, shop.embedder.name, model_path=model_path)
     finally:
         shop.close()
     report["dataset"] = dataset or "store"

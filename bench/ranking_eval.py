@@ -16,6 +16,7 @@ from assistant.settings import get_settings  # noqa: E402
 if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("--dataset", default="instacart")
+    ap.add_argument("--retrain", action="store_true")
     args = ap.parse_args()
-    report = ranking_eval(get_settings(), args.dataset, Path(__file__).parent / "results")
+    report = ranking_eval(get_settings(), args.dataset, Path(__file__).parent / "results", args.retrain)
     print(json.dumps(report["metrics"], indent=2))

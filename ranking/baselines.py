@@ -48,16 +48,19 @@ def item_knn(matrix: sp.csr_matrix) -> sp.csr_matrix:
 
 
 def knn_scores(sim: sp.csr_matrix, user_row: sp.csr_matrix) -> np.ndarray:
-    return np.asarray((user_row > 0).astype(np.float32) @ sim).ravel()
+    return ((user_row > 0).astype(np.float32) @ sim).toarray().ravel()
 
 
 def fit_als(matrix: sp.csr_matrix, factors: int = 64, iterations: int = 15, seed: int = 7):
     from implicit.als import AlternatingLeastSquares
     from implicit.nearest_neighbours import bm25_weight
 
+    from threadpoolctl import threadpool_limits
+
     weighted = bm25_weight(matrix, K1=100, B=0.8).tocsr().astype(np.float32)
     model = AlternatingLeastSquares(factors=factors, iterations=iterations, regularization=0.05, random_state=seed)
-    model.fit(weighted, show_progress=False)
+    with threadpool_limits(1, "blas"):  # implicit parallelises itself; BLAS threads on top only slow it
+        model.fit(weighted, show_progress=False)
     return model
 
 

@@ -21,7 +21,7 @@ from ranking import baselines
 from ranking.features import MAX_HISTORY, history_weights
 from ranking.metrics import hit_rate_at_k, ndcg_at_k, recall_at_k
 from ranking.model import TwoTower
-from ranking.train import TARGET_KINDS, TrainConfig, session_starts, train
+from ranking.train import TARGET_KINDS, TrainConfig, load, save, session_starts, train
 from records import Event, Product
 
 K = (10, 20)
@@ -68,13 +68,27 @@ def two_tower_scores(model: TwoTower, items_vecs: torch.Tensor, history: list[Ev
         return (items_vecs @ user).numpy()
 
 
-def evaluate(products: list[Product], vectors: np.ndarray, sequences: dict[str, list[Event]], embedding_model: str, config: TrainConfig | None = None, blend_weights=(0.02, 0.05, 0.1, 0.2)) -> dict:
+def evaluate(
+    products: list[Product],
+    vectors: np.ndarray,
+    sequences: dict[str, list[Event]],
+    embedding_model: str,
+    config: TrainConfig | None = None,
+    blend_weights=(0.02, 0.05, 0.1, 0.2, 0.5),
+    model_path: Path | None = None,
+) -> dict:
+    """`model_path`: where the model trained on the split is kept, so a re-run skips training."""
     started = time.time()
     split = holdout_last_session(sequences)
     index = {p.id: i for i, p in enumerate(products)}
     n = len(products)
     users = sorted(split.test)
-    model, result = train(products, vectors, split.train, embedding_model, config)
+    if model_path is not None and model_path.exists():
+        model, result = load(model_path), None
+    else:
+        model, result = train(products, vectors, split.train, embedding_model, config)
+        if model_path is not None:
+            save(model, model_path, result)
     from ranking.features import encode_items
 
     with torch.no_grad():
@@ -125,7 +139,7 @@ def evaluate(products: list[Product], vectors: np.ndarray, sequences: dict[str, 
     return {
         "users": counts,
         "items": n,
-        "train": result.__dict__,
+        "train": result.__dict__ if result else f"reused {model_path}",
         "metrics": metrics,
         "seconds": round(time.time() - started, 1),
     }
