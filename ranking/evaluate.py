@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ranking import baselines
+from ranking import baselines, blend
 from ranking.features import MAX_HISTORY, history_weights
 from ranking.metrics import hit_rate_at_k, ndcg_at_k, recall_at_k
 from ranking.model import TwoTower
@@ -54,6 +54,15 @@ def _topk(scores: np.ndarray, k: int, exclude: set[int] | None = None) -> list[i
     k = min(k, len(s))
     idx = np.argpartition(-s, k - 1)[:k]
     return idx[np.argsort(-s[idx])].tolist()
+
+
+def _baskets(events: list[Event], index: dict[str, int]) -> list[list[int]]:
+    """A shopper's carts/purchases grouped by session, oldest first."""
+    events = [e for e in events if e.kind in TARGET_KINDS and e.product_id in index]
+    groups: dict[int, list[int]] = {}
+    for e, start in zip(events, session_starts(events)):
+        groups.setdefault(start, []).append(index[e.product_id])
+    return list(groups.values())
 
 
 def two_tower_scores(model: TwoTower, items_vecs: torch.Tensor, history: list[Event], index: dict[str, int]) -> np.ndarray:
@@ -101,7 +110,33 @@ def evaluate(
     sim = baselines.item_knn(matrix)
     als = baselines.fit_als(matrix)
 
-    methods = ["popularity", "buy_again", "item_knn", "als", "two_tower"] + [f"buy_again+{w}*two_tower" for w in blend_weights]
+    # the learned blend: fitted on each shopper's validation basket (the last one before the test)
+    baskets = {u: _baskets(split.train.get(u, []), index) for u in all_users}
+    rebuy = blend.item_rebuy_rate(list(baskets.values()), n)
+    log_pop = np.log1p(pop)
+    rng = np.random.default_rng(7)
+    fit_x: dict[str, list] = {"all": [], "new": []}
+    fit_y: dict[str, list] = {"all": [], "new": []}
+    for u in users:
+        past, val = baskets[u][:-1], baskets[u][-1:] if len(baskets[u]) > 1 else []
+        if not val:
+            continue
+        hist_events = [e for e in split.train[u] if index.get(e.product_id) in set(i for b in past for i in b)]
+        x = blend.features(past, n, rebuy, two_tower_scores(model, item_vecs, hist_events, index), log_pop)
+        y = np.zeros(n)
+        y[val[0]] = 1
+        seen = np.zeros(n, bool)
+        for b in past:
+            seen[b] = True
+        xa, ya = blend.sample_candidates(x, y, rng)
+        fit_x["all"].append(xa)
+        fit_y["all"].append(ya)
+        xn, yn = blend.sample_candidates(x[~seen], y[~seen], rng)
+        fit_x["new"].append(xn)
+        fit_y["new"].append(yn)
+    blends = {s: blend.Blend.fit(fit_x[s], fit_y[s]) for s in fit_x}
+
+    methods = ["popularity", "buy_again", "item_knn", "als", "two_tower", "learned_blend"] + [f"buy_again+{w}*two_tower" for w in blend_weights]
     sums = {s: {m: defaultdict(float) for m in methods} for s in ("all", "new")}
     counts = {"all": 0, "new": 0}
     for u in users:
@@ -121,6 +156,7 @@ def evaluate(
         z = (tt - tt.mean()) / (tt.std() + 1e-6)
         for w in blend_weights:
             scores[f"buy_again+{w}*two_tower"] = np.log1p(np.maximum(ba, 0)) + w * z
+        x = blend.features(baskets[u], n, rebuy, tt, log_pop)
         seen = set(hist_idx)
         new_truth = truth - seen
         for setting, target, exclude in (("all", truth, None), ("new", new_truth, seen)):
@@ -128,6 +164,7 @@ def evaluate(
                 continue
             counts[setting] += 1
             rel = {str(i) for i in target}
+            scores["learned_blend"] = blends[setting].score(x)
             for m, s in scores.items():
                 top = [str(i) for i in _topk(s, max(K), exclude)]
                 acc = sums[setting][m]
@@ -137,6 +174,7 @@ def evaluate(
                 acc["HitRate@10"] += hit_rate_at_k(top, rel, 10)
     metrics = {s: {m: {k: round(v / max(counts[s], 1), 4) for k, v in acc.items()} for m, acc in sums[s].items()} for s in sums}
     return {
+        "blend_weights": {s: b.describe() for s, b in blends.items()},
         "users": counts,
         "items": n,
         "train": result.__dict__ if result else f"reused {model_path}",
