@@ -93,7 +93,7 @@ def retrieval_eval(settings: Settings, dataset: str = "homedepot", out: Path = P
         channels = {
             "dense": lambda q, v, exact: shop.vectors.search(dense=v, limit=100, exact=exact),
             "bm25": lambda q, v, exact: shop.vectors.search(sparse=sparse_query(q), limit=100, exact=exact),
-            "fused_rrf": lambda q, v, exact: shop.vectors.search(dense=v, sparse=sparse_query(q), limit=100, exact=exact),
+            "hybrid": lambda q, v, exact: shop.vectors.search(dense=v, sparse=sparse_query(q), limit=100, exact=exact),
         }
         results: dict[str, dict] = {}
         for name, fn in channels.items():
@@ -131,7 +131,7 @@ def _write_retrieval(report: dict, out: Path) -> None:
         "# Retrieval on Home Depot search judgments",
         "",
         f"generated {datetime.now():%Y-%m-%d %H:%M}; {report['queries']} queries against the whole catalog of {report['catalog']} products; "
-        f"index build (ingest + embed + HNSW) {report['index_build_s']} s; model {report['embedding_model']}",
+        f"ingest + index sync (a first build embeds everything; later runs only what changed) {report['index_build_s']} s; model {report['embedding_model']}",
         "",
         "| channel | nDCG@10 | Recall@100 (rel ≥ 2.5) | MRR | p50 ms | p99 ms |",
         "|---|---|---|---|---|---|",

@@ -22,7 +22,6 @@ from qdrant_edge import (
     EdgeVectorParams,
     FieldCondition,
     Filter,
-    Fusion,
     HasIdCondition,
     MatchAny,
     MatchValue,
@@ -30,7 +29,6 @@ from qdrant_edge import (
     OrderBy,
     PayloadSchemaType,
     Point,
-    Prefetch,
     Query,
     QueryRequest,
     RangeFloat,
@@ -43,6 +41,7 @@ from qdrant_edge import (
 from records import Constraints
 from retrieval.vectorstore import DENSE, by_score, INDEXED_FIELDS, SPARSE, Hit, IndexedItem, SparseVec, VectorStore, point_id
 
+HNSW_EF = 128  # search breadth: the default lost 3% nDCG@10 against exact search on Home Depot
 SCHEMA = {"keyword": PayloadSchemaType.Keyword, "float": PayloadSchemaType.Float, "bool": PayloadSchemaType.Bool}
 
 
@@ -115,22 +114,14 @@ class EdgeStore(VectorStore):
     def set_payload(self, product_id: str, payload: dict[str, Any]) -> None:
         self._require().update(UpdateOperation.set_payload([point_id(product_id)], payload))
 
-    def search(self, dense=None, sparse=None, constraints=None, limit=50, only_ids=None, weights=(1.0, 1.0), exact=False) -> list[Hit]:
+    def nearest(self, dense=None, sparse=None, constraints=None, limit=50, only_ids=None, exact=False) -> list[Hit]:
         shard = self._require()
-        flt = edge_filter(constraints, only_ids)
-        params = SearchParams(exact=True) if exact else None
-        queries = []
         if dense is not None:
-            queries.append(Query.Nearest(np.asarray(dense, dtype=np.float32).tolist(), using=DENSE))
-        if sparse is not None and sparse.indices:
-            queries.append(Query.Nearest(SparseVector(sparse.indices, sparse.values), using=SPARSE))
-        if not queries:
-            return []
-        if len(queries) == 1:
-            req = QueryRequest(limit=limit, query=queries[0], filter=flt, with_payload=True, params=params)
+            query = Query.Nearest(np.asarray(dense, dtype=np.float32).tolist(), using=DENSE)
         else:
-            prefetch = [Prefetch(limit=max(limit, 100), query=q, filter=flt, params=params) for q in queries]
-            req = QueryRequest(limit=limit, prefetches=prefetch, query=Fusion.Rrf(k=60, weights=list(weights)), with_payload=True)
+            query = Query.Nearest(SparseVector(sparse.indices, sparse.values), using=SPARSE)
+        params = SearchParams(exact=True) if exact else SearchParams(hnsw_ef=HNSW_EF)
+        req = QueryRequest(limit=limit, query=query, filter=edge_filter(constraints, only_ids), with_payload=True, params=params)
         return by_score([Hit(p.payload["product_id"], float(p.score), p.payload) for p in shard.query(req)])
 
     def top_by(self, key: str, constraints: Constraints | None = None, limit: int = 50) -> list[Hit]:

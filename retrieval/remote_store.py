@@ -92,25 +92,15 @@ class RemoteStore(VectorStore):
     def set_payload(self, product_id: str, payload: dict[str, Any]) -> None:
         self.client.set_payload(self.collection, payload, points=[point_id(product_id)])
 
-    def search(self, dense=None, sparse=None, constraints=None, limit=50, only_ids=None, weights=(1.0, 1.0), exact=False) -> list[Hit]:
+    def nearest(self, dense=None, sparse=None, constraints=None, limit=50, only_ids=None, exact=False) -> list[Hit]:
         if not self._exists():
             raise RuntimeError("the vector index is empty: run `shopassist index` first")
-        flt = remote_filter(constraints, only_ids)
-        params = models.SearchParams(exact=True) if exact else None
-        queries = []
         if dense is not None:
-            queries.append((np.asarray(dense, dtype=np.float32).tolist(), DENSE))
-        if sparse is not None and sparse.indices:
-            queries.append((models.SparseVector(indices=sparse.indices, values=sparse.values), SPARSE))
-        if not queries:
-            return []
-        if len(queries) == 1:
-            vec, using = queries[0]
-            res = self.client.query_points(self.collection, query=vec, using=using, query_filter=flt, limit=limit, with_payload=True, search_params=params)
+            query, using = np.asarray(dense, dtype=np.float32).tolist(), DENSE
         else:
-            prefetch = [models.Prefetch(query=vec, using=using, filter=flt, limit=max(limit, 100), params=params) for vec, using in queries]
-            fusion = models.RrfQuery(rrf=models.Rrf(k=60, weights=list(weights)))
-            res = self.client.query_points(self.collection, prefetch=prefetch, query=fusion, limit=limit, with_payload=True)
+            query, using = models.SparseVector(indices=sparse.indices, values=sparse.values), SPARSE
+        params = models.SearchParams(exact=True) if exact else models.SearchParams(hnsw_ef=128)
+        res = self.client.query_points(self.collection, query=query, using=using, query_filter=remote_filter(constraints, only_ids), limit=limit, with_payload=True, search_params=params)
         return by_score([Hit(p.payload["product_id"], float(p.score), p.payload) for p in res.points])
 
     def top_by(self, key: str, constraints: Constraints | None = None, limit: int = 50) -> list[Hit]:

@@ -19,6 +19,8 @@ from records import Constraints, Product, category_prefixes
 
 DENSE = "text"
 SPARSE = "bm25"
+HYBRID_POOL = 100  # candidates each channel proposes to the hybrid
+HYBRID_DENSE_WEIGHT = 1.0  # λ: cosine lives in [-1, 1], normalised BM25 in [0, 1]
 NAMESPACE = uuid.UUID("6f1c1d2e-5b7a-4f7e-9a35-2d0e8f1b9c44")
 
 
@@ -87,6 +89,17 @@ class VectorStore(ABC):
     def set_payload(self, product_id: str, payload: dict[str, Any]) -> None: ...
 
     @abstractmethod
+    def nearest(
+        self,
+        dense: np.ndarray | None = None,
+        sparse: SparseVec | None = None,
+        constraints: Constraints | None = None,
+        limit: int = 50,
+        only_ids: list[str] | None = None,
+        exact: bool = False,
+    ) -> list[Hit]:
+        """Nearest products by exactly one of `dense` (cosine) or `sparse` (BM25), filtered in the engine."""
+
     def search(
         self,
         dense: np.ndarray | None = None,
@@ -94,10 +107,35 @@ class VectorStore(ABC):
         constraints: Constraints | None = None,
         limit: int = 50,
         only_ids: list[str] | None = None,
-        weights: tuple[float, float] = (1.0, 1.0),
         exact: bool = False,
     ) -> list[Hit]:
-        """Nearest products by `dense`, by `sparse`, or both fused in the engine (weighted RRF)."""
+        """Nearest products by meaning, by words, or by both (`hybrid`)."""
+        if dense is not None and sparse is not None and sparse.indices:
+            return self.hybrid(dense, sparse, constraints, limit, only_ids, exact)
+        if dense is None and (sparse is None or not sparse.indices):
+            return []
+        return self.nearest(dense=dense, sparse=sparse if dense is None else None, constraints=constraints, limit=limit, only_ids=only_ids, exact=exact)
+
+    def hybrid(self, dense: np.ndarray, sparse: SparseVec, constraints: Constraints | None = None, limit: int = 50, only_ids: list[str] | None = None, exact: bool = False) -> list[Hit]:
+        """Score-level fusion: BM25 (divided by the query's best BM25 score) + λ · cosine.
+
+        Both channels first propose HYBRID_POOL candidates each (filters inside the engine);
+        then both scores are computed for every candidate of the union, so a product found by
+        one channel is not scored as zero by the other. Rank fusion (RRF) throws the score
+        gaps away; on the Home Depot judgments it lost to BM25 alone, this does not
+        (bench/results/retrieval_homedepot.md).
+        """
+        pool = max(limit, HYBRID_POOL)
+        found = {h.product_id for h in self.nearest(dense=dense, constraints=constraints, limit=pool, only_ids=only_ids, exact=exact)}
+        found |= {h.product_id for h in self.nearest(sparse=sparse, constraints=constraints, limit=pool, only_ids=only_ids)}
+        if not found:
+            return []
+        ids = sorted(found)
+        cosine = {h.product_id: h for h in self.nearest(dense=dense, limit=len(ids), only_ids=ids, exact=True)}
+        bm25 = {h.product_id: h.score for h in self.nearest(sparse=sparse, limit=len(ids), only_ids=ids)}
+        best = max(bm25.values(), default=0.0) or 1.0
+        hits = [Hit(pid, bm25.get(pid, 0.0) / best + HYBRID_DENSE_WEIGHT * h.score, h.payload) for pid, h in cosine.items()]
+        return by_score(hits)[:limit]
 
     @abstractmethod
     def top_by(self, key: str, constraints: Constraints | None = None, limit: int = 50) -> list[Hit]:
