@@ -1,0 +1,48 @@
+"""The evaluation protocols on small real data (the full runs live in bench/)."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.evaluation import _score, load_judgments
+from ranking.evaluate import evaluate, holdout_last_session, write_report
+from ranking.train import TrainConfig
+from tests.conftest import DATASETS, requires_dataset
+
+
+def test_holdout_takes_each_shoppers_last_basket(demo_shop):
+    from assistant.pipeline import training_data
+
+    _, _, sequences = training_data(demo_shop)
+    split = holdout_last_session(sequences)
+    for user, basket in split.test.items():
+        last_train = max(e.ts for e in split.train[user])
+        held = [e for e in sequences[user] if e.product_id in basket and e.kind in ("purchase", "cart")]
+        assert all(e.ts > last_train for e in held)
+
+
+def test_ranking_report_on_the_demo_shop(demo_shop, tmp_path):
+    from assistant.pipeline import training_data
+
+    products, matrix, sequences = training_data(demo_shop)
+    report = evaluate(products, matrix, sequences, demo_shop.embedder.name, TrainConfig(epochs=2))
+    assert report["users"]["all"] > 10
+    for setting in ("all", "new"):
+        for method, m in report["metrics"][setting].items():
+            assert 0.0 <= m["NDCG@10"] <= 1.0 and m["Recall@10"] <= m["Recall@20"] + 1e-9, method
+    path = write_report(report, tmp_path, "demo")
+    assert "| learned_blend |" in path.read_text()
+
+
+def test_retrieval_scoring_uses_graded_gains():
+    judged = {"a": 3.0, "b": 1.0, "c": 2.67}
+    perfect = _score(["a", "c", "b"], judged)
+    assert perfect["nDCG@10"] == pytest.approx(1.0) and perfect["Recall@100"] == 1.0 and perfect["MRR"] == 1.0
+    worse = _score(["b", "c", "a"], judged)
+    assert worse["nDCG@10"] < 1.0 and worse["MRR"] == 0.5
+
+
+@requires_dataset("homedepot_queries")
+def test_homedepot_judgments_load():
+    judgments = load_judgments(DATASETS / "homedepot_queries")
+    assert len(judgments) > 5000 and all(1.0 <= r <= 3.0 for d in judgments.values() for r in d.values())
