@@ -177,5 +177,32 @@ def eval_retrieval(
     console.print_json(json.dumps(report["metrics"]))
 
 
+@eval_app.command("explain")
+def eval_explain(
+    out: Annotated[Path, typer.Option(help="Report folder")] = Path("bench/results"),
+    openai_url: Annotated[Optional[str], typer.Option(help="Also evaluate this OpenAI-compatible endpoint")] = None,
+    openai_model: Annotated[str, typer.Option()] = "local",
+) -> None:
+    """Share of LLM sentences that pass the verifier, per LLM backend."""
+    from assistant.evaluation import explain_eval
+
+    settings = get_settings()
+    backends = {"llama.cpp (in-process)": settings}
+    if openai_url:
+        backends[f"openai-compatible ({openai_model})"] = settings.model_copy(update={"llm_base_url": openai_url, "llm_model": openai_model})
+    console.print_json(json.dumps(explain_eval(settings, out, backends)))
+
+
+@eval_app.command("summaries")
+def eval_summaries(
+    out: Annotated[Path, typer.Option(help="Report folder")] = Path("bench/results"),
+    products: Annotated[int, typer.Option(help="How many of the most-reviewed products")] = 30,
+) -> None:
+    """Share of review-summary points that their cited reviews support."""
+    from assistant.evaluation import summaries_eval
+
+    console.print_json(json.dumps(summaries_eval(get_settings(), out, products)))
+
+
 if __name__ == "__main__":
     app()
