@@ -92,26 +92,14 @@ class Polarity:
 
     @classmethod
     def fit(cls, vecs: np.ndarray, stars: np.ndarray, l2: float = 1e-4) -> Polarity:
-        import torch
+        from ranking.blend import fit_logistic
 
         mask = (stars >= 4) | (stars <= 2)
-        y = torch.tensor((stars[mask] >= 4).astype(np.float32))
+        y = (stars[mask] >= 4).astype(np.float32)
         if mask.sum() < 40 or y.min() == y.max():
             return cls()
-        x = torch.tensor(vecs[mask])
-        w = torch.zeros(x.shape[1], requires_grad=True)
-        b = torch.zeros(1, requires_grad=True)
-        pos_weight = (1 - y).sum() / y.sum().clamp_min(1)  # balance praise and complaints
-        opt = torch.optim.LBFGS([w, b], max_iter=100)
-
-        def closure():
-            opt.zero_grad()
-            loss = torch.nn.functional.binary_cross_entropy_with_logits(x @ w + b, y, pos_weight=pos_weight) + l2 * (w * w).sum()
-            loss.backward()
-            return loss
-
-        opt.step(closure)
-        return cls(w.detach().numpy(), float(b.item()))
+        w, b = fit_logistic(vecs[mask], y, l2, max_iter=100)
+        return cls(w, b)
 
     def score(self, vecs: np.ndarray, lean: np.ndarray) -> np.ndarray:
         """-1 … 1: the learned score averaged with the zero-shot `lean` (alone when nothing was learned).

@@ -50,6 +50,25 @@ def features(baskets: list[list[int]], n_items: int, rebuy: np.ndarray, taste: n
     return np.stack([np.log1p(count), decayed, recency, share, rebuy, rebuy * np.log1p(count), z, log_pop], axis=1).astype(np.float32)
 
 
+def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float, max_iter: int = 200) -> tuple[np.ndarray, float]:
+    """L2-regularised logistic regression (LBFGS), positives re-weighted to balance the classes."""
+    xt = torch.tensor(x, dtype=torch.float32)
+    yt = torch.tensor(y, dtype=torch.float32)
+    w = torch.zeros(x.shape[1], requires_grad=True)
+    b = torch.zeros(1, requires_grad=True)
+    opt = torch.optim.LBFGS([w, b], max_iter=max_iter)
+    pos_weight = (1 - yt).sum() / yt.sum().clamp_min(1.0)
+
+    def closure():
+        opt.zero_grad()
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(xt @ w + b, yt, pos_weight=pos_weight) + l2 * (w * w).sum()
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    return w.detach().numpy(), float(b.item())
+
+
 @dataclass
 class Blend:
     weights: np.ndarray
@@ -60,23 +79,9 @@ class Blend:
     @classmethod
     def fit(cls, xs: list[np.ndarray], ys: list[np.ndarray], l2: float = 1e-3) -> Blend:
         x = np.concatenate(xs)
-        y = np.concatenate(ys).astype(np.float32)
         mean, std = x.mean(0), x.std(0) + 1e-6
-        xt = torch.tensor((x - mean) / std)
-        yt = torch.tensor(y)
-        w = torch.zeros(x.shape[1], requires_grad=True)
-        b = torch.zeros(1, requires_grad=True)
-        opt = torch.optim.LBFGS([w, b], max_iter=200)
-        pos_weight = torch.tensor((1 - y).sum() / max(y.sum(), 1.0))
-
-        def closure():
-            opt.zero_grad()
-            loss = torch.nn.functional.binary_cross_entropy_with_logits(xt @ w + b, yt, pos_weight=pos_weight) + l2 * (w * w).sum()
-            loss.backward()
-            return loss
-
-        opt.step(closure)
-        return cls(w.detach().numpy(), float(b.item()), mean, std)
+        w, b = fit_logistic((x - mean) / std, np.concatenate(ys), l2)
+        return cls(w, b, mean, std)
 
     def score(self, x: np.ndarray) -> np.ndarray:
         return ((x - self.mean) / self.std) @ self.weights + self.bias
