@@ -34,6 +34,7 @@ from records import Constraints, Event, Product, Reason
 from retrieval.embedder import Embedder, get_embedder
 from retrieval.indexer import SyncReport, sync
 from retrieval.recall import Recall, RecallRequest
+from retrieval.spelling import Speller
 from retrieval.vectorstore import VectorStore, open_vector_store
 
 log = logging.getLogger(__name__)
@@ -83,13 +84,14 @@ class Shop:
         self.store = store
         self.vectors = vectors
         self.embedder = embedder
-        self.recall = Recall(vectors, embedder)
+        self.recall = Recall(vectors, embedder, self.speller)
         self.ranker: Ranker | None = None
         self.stats: Counter[str] = Counter()
         self._vocab: Vocabulary | None = None
         self._verifier: Verifier | None = None
         self._polarity: Polarity | None = None
         self._off_topic_anchors: np.ndarray | None = None
+        self._speller: Speller | None = None
         self._session_locks: dict[str, threading.Lock] = {}
         self.load_ranker()
 
@@ -123,8 +125,14 @@ class Shop:
             self._verifier = Verifier(self.store.brands())
         return self._verifier
 
+    def speller(self) -> Speller:
+        """Spelling correction against the catalog's words; built on first use, after each index."""
+        if self._speller is None:
+            self._speller = Speller(p.embedding_text() for p in self.store.iter_products())
+        return self._speller
+
     def catalog_changed(self) -> None:
-        self._vocab = self._verifier = self._polarity = None
+        self._vocab = self._verifier = self._polarity = self._speller = None
 
     def index(self, rebuild: bool = False, progress: bool = True) -> SyncReport:
         if rebuild:
@@ -165,7 +173,7 @@ class Shop:
         c = constraints or Constraints()
         history = self.store.history(user_id) if user_id else []
         bought = [e.product_id for e in history if e.kind == "purchase"]
-        query_vec = self.embedder.encode_one(text) if text.strip() else None
+        query_vec = self.embedder.encode_one(self.recall.query_texts(text)[0]) if text.strip() else None
         req = RecallRequest(text=text, constraints=c, history=history, co_purchased=[p for p, _ in self.store.co_purchased(bought[-20:])], like=like or [], query_vec=query_vec, limit=self.settings.recall_limit)
         candidates = self.recall.recall(req)
         if not candidates:

@@ -9,6 +9,7 @@ fused by weighted reciprocal rank.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -17,6 +18,7 @@ import numpy as np
 from records import Candidate, Constraints, Event, event_weight
 from retrieval.embedder import Embedder
 from retrieval.indexer import sparse_query
+from retrieval.spelling import Speller
 from retrieval.vectorstore import Hit, VectorStore
 
 RRF_K = 60
@@ -57,16 +59,23 @@ def history_vector(history: list[Event], vectors: dict[str, np.ndarray], now: da
 
 
 class Recall:
-    def __init__(self, store: VectorStore, embedder: Embedder):
+    def __init__(self, store: VectorStore, embedder: Embedder, speller: Callable[[], Speller | None] | None = None):
         self.store = store
         self.embedder = embedder
+        self.speller = speller or (lambda: None)  # built lazily from the catalog by the caller
+
+    def query_texts(self, text: str) -> tuple[str, str]:
+        """(dense text, BM25 text) after spelling correction against the catalog."""
+        speller = self.speller()
+        return speller.rewrite(text) if speller is not None else (text, text)
 
     def channels(self, req: RecallRequest) -> dict[str, list[Hit]]:
         out: dict[str, list[Hit]] = {}
         c, n = req.constraints, req.limit
+        dense_text, sparse_text = self.query_texts(req.text)
         query_vec = req.query_vec
         if query_vec is None and req.text.strip():
-            query_vec = self.embedder.encode_one(req.text)
+            query_vec = self.embedder.encode_one(dense_text)
         if req.like:
             liked = list(self.store.vectors(req.like).values())
             if liked:
@@ -74,7 +83,7 @@ class Recall:
                 c = c.model_copy(update={"exclude_ids": list({*c.exclude_ids, *req.like})})
                 out["query"] = self.store.search(dense=mean / (np.linalg.norm(mean) or 1.0), constraints=c, limit=n)
         elif query_vec is not None:
-            out["query"] = self.store.search(dense=query_vec, sparse=sparse_query(req.text), constraints=c, limit=n)
+            out["query"] = self.store.search(dense=query_vec, sparse=sparse_query(sparse_text), constraints=c, limit=n)
         hist_vecs = self.store.vectors(list({e.product_id for e in req.history}))
         hv = history_vector(req.history, hist_vecs)
         if hv is not None:
