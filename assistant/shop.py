@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
-from langchain_core.messages import HumanMessage, SystemMessage
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 
 from assistant.facts import build_reasons, facts_text, money, template_sentence
 from assistant.llm import get_llm
@@ -26,7 +26,7 @@ from assistant.reviews import Polarity, Summary, fit_polarity, generic, sentimen
 from assistant.settings import Settings
 from assistant.store import Store
 from assistant.understand import Request, Vocabulary, understand
-from assistant.verifier import Verifier, split_sentences
+from assistant.verifier import ECHO, Verifier, split_sentences
 from ranking.features import SchemaMismatch
 from ranking.rank import Ranker
 from ranking.rules import Rules, apply
@@ -342,7 +342,12 @@ class Shop:
         if llm is not None:
             info["llm"] = llm.name
             top = {"title": answer.cards[0].product.title, "reasons": answer.cards[0].reasons}
-            msgs = [SystemMessage(render("explain", "system")), HumanMessage(render("explain", "user", request=message, product=top))]
+            msgs = [
+                SystemMessage(render("explain", "system")),
+                HumanMessage(render("explain", "example_user")),
+                AIMessage(render("explain", "example_answer")),
+                HumanMessage(render("explain", "user", request=message, product=top)),
+            ]
             deadline = time.monotonic() + self.settings.llm_timeout_s
             buffer = ""
             try:
@@ -355,6 +360,9 @@ class Shop:
                             if self._accept(sentence, facts, info):
                                 shown += 1
                                 yield ("token", ("" if shown == 1 else " ") + sentence)
+                        if ECHO.search(buffer):  # the model started replaying the prompt: nothing useful follows
+                            buffer = ""
+                            break
                         if time.monotonic() > deadline:
                             info["timeout"] = True
                             self.stats["llm_timeout"] += 1

@@ -25,7 +25,9 @@ comes come thanks thank well more most much many some such than then when what w
 because since each both every other another still being been were does doing done keep keeps enjoy enjoys feature
 features product products item items price priced budget affordable value worth shopper shoppers customer customers
 review reviews reviewer reviewers rated rating ratings stars star says said mention mentions mentioned people users
+it's that's there's they're you're you'll you've those them theirs yours ours
 """.split())
+ECHO = re.compile(r"shopper wants|facts about|</?facts>|tell the shopper|only use the facts", re.I)
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
@@ -65,11 +67,13 @@ class Verifier:
                 continue  # an ordinary capital at the start of the sentence; brands are checked above
             if word.lower() not in fact_low:
                 problems.append(f"name {word!r} is not in the facts")
+        if ECHO.search(sentence):
+            problems.append("repeats the prompt instead of answering")
         if re.search(r"https?://|www\.", sentence):
             problems.append("links are not allowed")
         content = [w for w in WORD.findall(sentence.lower()) if len(w) > 3 and w not in COMMON]
         unsupported = [w for w in content if w[:5] not in fact_low]
-        if content and len(unsupported) > len(content) // 4:
+        if content and len(unsupported) > len(content) // 5:
             problems.append(f"says things the facts do not: {', '.join(unsupported[:5])}")
         return Verdict(not problems, problems)
 

@@ -26,6 +26,7 @@ def test_faithful_sentences_pass(sentence):
     ("You can see it on the screen of your phone.", "says things"),
     ("It ships with the Pro Dock 3000.", "3000"),
     ("More at https://example.com today.", "links"),
+    ("The shopper wants: a quiet keyboard.", "repeats the prompt"),
 ])
 def test_invented_claims_fail(sentence, problem):
     verdict = V.check(sentence, FACTS)
