@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 
 import numpy as np
@@ -20,7 +19,7 @@ from records import Event, Product
 console = Console(stderr=True)
 
 
-def training_data(shop: Shop, users: set[str] | None = None, cutoff: dict[str, object] | None = None) -> tuple[list[Product], np.ndarray, dict[str, list[Event]]]:
+def training_data(shop: Shop, users: set[str] | None = None) -> tuple[list[Product], np.ndarray, dict[str, list[Event]]]:
     """All products with their indexed text vectors, and each shopper's events in time order."""
     products = list(shop.store.iter_products())
     stats = shop.store.product_stats()
@@ -76,6 +75,3 @@ def bootstrap(shop: Shop) -> None:
     else:
         console.print(f"[bold]3/3[/] ranker loaded from {shop.settings.ranker_path}")
 
-
-def dumps(obj) -> str:
-    return json.dumps(obj, indent=2, default=str)

@@ -15,8 +15,8 @@ Long review lists are handled map-reduce style: clusters per chunk, then cluster
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -165,7 +165,11 @@ def summarize(product_id: str, reviews: list[Review], encode, max_points: int = 
         agree = [i for i in members if (polarity[i] > 0.1) == (side == "positive") and abs(polarity[i]) > 0.1]
         if not agree:
             continue
-        point = Point(items[agree[0]][1], list(dict.fromkeys(items[i][0].id for i in agree)), side)
+        head = agree[0]
+        # a review is cited only if it says what the quoted sentence says: merged clusters
+        # (the reduce step) can hold looser members that must not be counted as support
+        backing = [i for i in agree if float(vecs[i] @ vecs[head]) >= SIMILAR]
+        point = Point(items[head][1], list(dict.fromkeys(items[i][0].id for i in backing)), side)
         (summary.likes if side == "positive" else summary.dislikes).append(point)
         summary.aspects.append({"aspect": items[members[0]][1], "positive": n_pos, "negative": n_neg})
     summary.likes = sorted(summary.likes, key=lambda p: -len(p.review_ids))[:max_points]

@@ -26,7 +26,7 @@ from assistant.reviews import Polarity, Summary, fit_polarity, generic, sentimen
 from assistant.settings import Settings
 from assistant.store import Store
 from assistant.understand import Request, Vocabulary, understand
-from assistant.verifier import ECHO, Verifier, split_sentences
+from assistant.verifier import ECHO, Verifier
 from ranking.features import SchemaMismatch
 from ranking.rank import Ranker
 from ranking.rules import Rules, apply

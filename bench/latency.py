@@ -21,7 +21,6 @@ from assistant.ingest import ingest_demo  # noqa: E402
 from assistant.pipeline import train_ranker  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 from assistant.shop import Shop  # noqa: E402
-from records import Product  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "results"
 QUERIES = ["a quiet keyboard for the office under $100", "noise cancelling headphones", "espresso machine", "waterproof hiking backpack", "trail running shoes under $150"]

@@ -54,7 +54,6 @@ def knn_scores(sim: sp.csr_matrix, user_row: sp.csr_matrix) -> np.ndarray:
 def fit_als(matrix: sp.csr_matrix, factors: int = 64, iterations: int = 15, seed: int = 7):
     from implicit.als import AlternatingLeastSquares
     from implicit.nearest_neighbours import bm25_weight
-
     from threadpoolctl import threadpool_limits
 
     weighted = bm25_weight(matrix, K1=100, B=0.8).tocsr().astype(np.float32)

@@ -24,7 +24,6 @@ from qdrant_edge import (
     Filter,
     HasIdCondition,
     MatchAny,
-    MatchValue,
     Modifier,
     OrderBy,
     PayloadSchemaType,
@@ -39,7 +38,7 @@ from qdrant_edge import (
 )
 
 from records import Constraints
-from retrieval.vectorstore import DENSE, by_score, INDEXED_FIELDS, SPARSE, Hit, IndexedItem, SparseVec, VectorStore, point_id
+from retrieval.vectorstore import DENSE, INDEXED_FIELDS, SPARSE, Hit, IndexedItem, VectorStore, by_score, point_id
 
 HNSW_EF = 128  # search breadth: the default lost 3% nDCG@10 against exact search on Home Depot
 SCHEMA = {"keyword": PayloadSchemaType.Keyword, "float": PayloadSchemaType.Float, "bool": PayloadSchemaType.Bool}

@@ -12,7 +12,7 @@ import numpy as np
 from qdrant_client import QdrantClient, models
 
 from records import Constraints
-from retrieval.vectorstore import DENSE, by_score, INDEXED_FIELDS, SPARSE, Hit, IndexedItem, VectorStore, point_id
+from retrieval.vectorstore import DENSE, INDEXED_FIELDS, SPARSE, Hit, IndexedItem, VectorStore, by_score, point_id
 
 SCHEMA = {"keyword": models.PayloadSchemaType.KEYWORD, "float": models.PayloadSchemaType.FLOAT, "bool": models.PayloadSchemaType.BOOL}
 META_ID = 0  # the meta collection's single point
