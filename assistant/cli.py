@@ -112,6 +112,8 @@ def serve(
     shop = Shop.open(settings)
     if bootstrap:
         run_bootstrap(shop)
+    if shop.vectors.count():
+        shop.warm_up()
     host, port = host or settings.host, port or settings.port
     console.print(f"[bold green]serving[/] on http://{host}:{port}  (widget at /, agent console at /agent, API docs at /docs)")
     uvicorn.run(create_app(settings, shop), host=host, port=port, log_level="info")

@@ -98,3 +98,9 @@ def test_a_review_with_instructions_changes_nothing(fresh_shop):
     after, text, _ = turn(fresh_shop, "a french press for coffee", "inj2")
     assert [i["product"]["id"] for i in after["items"]] == [i["product"]["id"] for i in before["items"]]
     assert "keyboard-05a" not in [i["product"]["id"] for i in after["items"]] and "$1." not in text
+
+
+def test_warm_up_builds_what_the_first_request_needs(fresh_shop):
+    assert fresh_shop._speller is None and fresh_shop._polarity is None
+    fresh_shop.warm_up()
+    assert fresh_shop._speller is not None and fresh_shop._polarity is not None and fresh_shop._vocab is not None
