@@ -133,7 +133,7 @@ def retrieval_eval(settings: Settings, dataset: str = "homedepot", out: Path = P
 
 def _write_retrieval(report: dict, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    (out / "retrieval_homedepot.json").write_text(json.dumps(report, indent=2))
+    (out / "retrieval_home_depot.json").write_text(json.dumps(report, indent=2))
     lines = [
         "# Retrieval on Home Depot search judgments",
         "",
@@ -149,7 +149,7 @@ def _write_retrieval(report: dict, out: Path) -> None:
         lines.append(
             f"| {name} | {m.get('nDCG@10')} | {m.get('nDCG@10 tuning')} | {m.get('nDCG@10 held-out')} | {m.get('Recall@100')} | {m.get('MRR')} | {m['p50_ms']} | {m['p99_ms']} |"
         )
-    (out / "retrieval_homedepot.md").write_text("\n".join(lines) + "\n")
+    (out / "retrieval_home_depot.md").write_text("\n".join(lines) + "\n")
 
 
 # ---- explanations and review summaries -----------------------------------------------------------

@@ -5,7 +5,7 @@ whose plural/singular it does not use either, is replaced by the closest catalog
 two edits, preferring frequent words. The dense query gets the corrected text; the BM25
 query gets the original words plus the corrections, so a rare but real word is never lost.
 On the Home Depot judgments this lifted hybrid nDCG@10 from 0.400 to 0.412 on the half of
-the queries it was not tried on (bench/results/retrieval_homedepot.md).
+the queries it was not tried on (bench/results/retrieval_home_depot.md).
 """
 
 from __future__ import annotations

@@ -123,7 +123,7 @@ class VectorStore(ABC):
         then both scores are computed for every candidate of the union, so a product found by
         one channel is not scored as zero by the other. Rank fusion (RRF) throws the score
         gaps away; on the Home Depot judgments it lost to BM25 alone, this does not
-        (bench/results/retrieval_homedepot.md).
+        (bench/results/retrieval_home_depot.md).
         """
         pool = max(limit, HYBRID_POOL)
         found = {h.product_id for h in self.nearest(dense=dense, constraints=constraints, limit=pool, only_ids=only_ids, exact=exact)}
