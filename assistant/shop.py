@@ -306,7 +306,8 @@ class Shop:
         if c.exclude_brands or c.exclude_colors:
             relaxations.append(("the exclusions", c.model_copy(update={"exclude_brands": [], "exclude_colors": []})))
         relaxations.append(("the in-stock requirement", c.model_copy(update={"in_stock": False})))
-        wanted = " ".join(c.describe()) or "that"
+        said = (req.text or "").lower()
+        wanted = " ".join(d for d in c.describe() if not (d.startswith("in ") and d[3:].rstrip("s") in said)) or "that"  # not "keyboard … in keyboards"
         for label, relaxed in relaxations:
             cards = self.recommend(user_id, req.text, relaxed)
             if cards:

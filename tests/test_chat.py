@@ -58,6 +58,7 @@ def test_nothing_matches_says_which_constraint_to_relax(demo_shop):
     assert "Nothing" in cards["message"]
     assert cards["items"] == [] or all(i["alternative"] for i in cards["items"])
     assert "price" in cards["message"] or "colour" in cards["message"]
+    assert cards["message"].count("keyboard") == 1, cards["message"]
 
 
 def test_off_topic_is_answered_politely_without_cards(demo_shop):
