@@ -68,13 +68,8 @@ def _baskets(events: list[Event], index: dict[str, int]) -> list[list[int]]:
 def two_tower_scores(model: TwoTower, items_vecs: torch.Tensor, history: list[Event], index: dict[str, int]) -> np.ndarray:
     hist = [e for e in history if e.product_id in index][-MAX_HISTORY:]
     with torch.no_grad():
-        if not hist:
-            user = model.users(torch.zeros(1, 1, items_vecs.shape[1]), torch.ones(1, 1), torch.zeros(1, 1, dtype=torch.bool))[0]
-        else:
-            h = items_vecs[torch.tensor([index[e.product_id] for e in hist])].unsqueeze(0)
-            w = torch.tensor([history_weights(hist)], dtype=torch.float32)
-            user = model.users(h, w, torch.ones(1, len(hist), dtype=torch.bool))[0]
-        return (items_vecs @ user).numpy()
+        hist_vecs = items_vecs[torch.tensor([index[e.product_id] for e in hist], dtype=torch.long)]
+        return (items_vecs @ model.user_vector(hist_vecs, history_weights(hist))).numpy()
 
 
 def evaluate(

@@ -62,6 +62,14 @@ class TwoTower(nn.Module):
         self.users = UserTower(dim)
         self.temperature = temperature
 
+    def user_vector(self, hist_vecs: torch.Tensor, weights: list[float]) -> torch.Tensor:
+        """One shopper's vector from the item-tower vectors of their history (L, dim), L may be 0."""
+        if not weights:
+            dim = self.users.empty.shape[0]
+            return self.users(torch.zeros(1, 1, dim), torch.ones(1, 1), torch.zeros(1, 1, dtype=torch.bool))[0]
+        w = torch.tensor([weights], dtype=torch.float32)
+        return self.users(hist_vecs.unsqueeze(0), w, torch.ones(1, len(weights), dtype=torch.bool))[0]
+
     def user_vectors(self, item_vecs: torch.Tensor, hist_idx: torch.Tensor, weights: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """hist_idx (B, L) indexes rows of `item_vecs` (the item tower's output)."""
         return self.users(item_vecs[hist_idx], weights, mask)

@@ -46,12 +46,8 @@ class Ranker:
     @torch.no_grad()
     def user_vector(self, history: list[Event], products: dict[str, Product], vectors: dict[str, np.ndarray]) -> torch.Tensor:
         history = [e for e in history if e.product_id in products][-MAX_HISTORY:]
-        dim = self.model.users.empty.shape[0]
-        if not history:
-            return self.model.users(torch.zeros(1, 1, dim), torch.ones(1, 1), torch.zeros(1, 1, dtype=torch.bool))[0]
-        hist_items = self.model.items(self.items([products[e.product_id] for e in history], vectors))
-        w = torch.tensor([history_weights(history)], dtype=torch.float32)
-        return self.model.users(hist_items.unsqueeze(0), w, torch.ones(1, len(history), dtype=torch.bool))[0]
+        hist_items = self.model.items(self.items([products[e.product_id] for e in history], vectors)) if history else None
+        return self.model.user_vector(hist_items, history_weights(history))
 
     @torch.no_grad()
     def rank(
