@@ -236,7 +236,8 @@ def summaries_eval(settings: Settings, out: Path = Path("bench/results"), produc
 
     shop = Shop.open(settings)
     try:
-        pids = sorted(shop.store.review_counts(), key=lambda p: -shop.store.review_counts()[p])[:products]
+        counts = shop.store.review_counts()
+        pids = sorted(counts, key=lambda p: -counts[p])[:products]
         points = supported = uncited = 0
         for pid in tqdm(pids, desc="check summaries", unit="product"):
             summary = shop.review_summary(pid)

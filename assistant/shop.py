@@ -416,7 +416,7 @@ class Shop:
 
     def review_summary(self, product_id: str, refresh: bool = False) -> dict[str, Any]:
         """Cached; recomputed when reviews were added since it was written."""
-        count = self.store.review_counts().get(product_id, 0)
+        count = self.store.review_counts([product_id]).get(product_id, 0)
         cached = self.store.get_summary(product_id)
         if cached and cached[1] == count and not refresh:
             return cached[0]

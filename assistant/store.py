@@ -331,9 +331,12 @@ class Store:
                 out.update({r.id: _review(r) for r in s.scalars(select(ReviewRow).where(ReviewRow.id.in_(chunk)))})
         return out
 
-    def review_counts(self) -> dict[str, int]:
+    def review_counts(self, ids: Sequence[str] | None = None) -> dict[str, int]:
+        """Reviews per product: of `ids` only, or of every reviewed product."""
         with self.session() as s:
             q = select(ReviewRow.product_id, func.count()).group_by(ReviewRow.product_id)
+            if ids is not None:
+                q = q.where(ReviewRow.product_id.in_(list(ids)))
             return {pid: int(n) for pid, n in s.execute(q)}
 
     # ---- summaries, sessions, meta --------------------------------------------------------
