@@ -116,7 +116,8 @@ def evaluate(
         past, val = baskets[u][:-1], baskets[u][-1:] if len(baskets[u]) > 1 else []
         if not val:
             continue
-        hist_events = [e for e in split.train[u] if index.get(e.product_id) in set(i for b in past for i in b)]
+        events = split.train[u]
+        hist_events = events[: session_starts(events)[-1]]  # what the shopper did before the validation basket
         x = blend.features(past, n, rebuy, two_tower_scores(model, item_vecs, hist_events, index), log_pop)
         y = np.zeros(n)
         y[val[0]] = 1
