@@ -203,10 +203,13 @@ class Shop:
         cards = []
         for pos, item in enumerate(ranked, start=1):
             p = products[item.product_id]
-            reviews = self.store.reviews_for(p.id, limit=50)
-            reasons = build_reasons(p, text, c, history, products, vectors, reviews, query_vec, self.embedder.encode_cached, self._praise)
+            reasons = self._reasons(p, text, c, history, products, vectors, query_vec)
             cards.append(Card(p, pos, float(item.score), reasons, by_id[p.id].channels if p.id in by_id else {}))
         return cards
+
+    def _reasons(self, p: Product, text: str, c: Constraints, history: list[Event], products: dict[str, Product], vectors: dict[str, np.ndarray], query_vec: np.ndarray | None) -> list[Reason]:
+        reviews = self.store.reviews_for(p.id, limit=50)
+        return build_reasons(p, text, c, history, products, vectors, reviews, query_vec, self.embedder.encode_cached, self._praise)
 
     def record_event(self, event: Event) -> bool:
         """Stores one behaviour event; the next recommendation for that shopper reflects it at once
@@ -318,7 +321,8 @@ class Shop:
         return Answer([], f"Nothing in the catalog matches {req.text or 'that'} {wanted}. Try relaxing the price or colour.", req)
 
     def _about_shown(self, req: Request, shown: list[str], user_id: str | None) -> Answer:
-        picked = [shown[r - 1] for r in (req.refs if req.refs[-1:] != [-1] else [len(shown)]) if 0 < r <= len(shown)]
+        positions = [len(shown) if r == -1 else r for r in req.refs]  # -1: "the last one"
+        picked = [shown[r - 1] for r in positions if 0 < r <= len(shown)]
         if not picked:
             return Answer([], "Which product do you mean? Ask for suggestions first, then say “why #1” or “compare the first two”.", req)
         history = self.store.history(user_id) if user_id else []
@@ -328,8 +332,7 @@ class Shop:
         cards = []
         for pos, pid in enumerate(picked, start=1):
             p = products[pid]
-            reasons = build_reasons(p, req.text, req.constraints, history, products, vectors, self.store.reviews_for(pid, limit=50), query_vec, self.embedder.encode_cached, self._praise)
-            cards.append(Card(p, pos, 0.0, reasons))
+            cards.append(Card(p, pos, 0.0, self._reasons(p, req.text, req.constraints, history, products, vectors, query_vec)))
         if req.intent == "why":
             card = cards[0]
             lead = f"Why the {card.product.title}: " + "; ".join(r.text.rstrip(".") for r in card.reasons[:4]) + "."
