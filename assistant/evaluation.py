@@ -18,12 +18,16 @@ import numpy as np
 from tqdm import tqdm
 
 from assistant.datasets import DATASETS_DIR
-from assistant.ingest import ingest_dataset
+from assistant.facts import facts_text
+from assistant.ingest import ingest_dataset, ingest_demo
 from assistant.pipeline import training_data
+from assistant.reviews import sentences
 from assistant.settings import Settings
 from assistant.shop import Shop
+from assistant.verifier import split_sentences
 from ranking.evaluate import evaluate, write_report
 from ranking.metrics import mrr, ndcg_at_k, recall_at_k
+from records import Product, Reason
 from retrieval.indexer import sparse_query
 
 
@@ -164,8 +168,6 @@ EXPLAIN_QUERIES = [
 def explain_eval(settings: Settings, out: Path = Path("bench/results"), backends: dict[str, Settings] | None = None) -> dict:
     """Share of the LLM's raw sentences that pass the verifier, per backend, on the store's catalog;
     and what users saw: sentences shown that fail the verifier (0 by design) and fallbacks."""
-    from assistant.ingest import ingest_demo
-
     shop = Shop.open(settings)
     if shop.store.count_products() == 0:
         ingest_demo(shop.store)
@@ -184,9 +186,6 @@ def explain_eval(settings: Settings, out: Path = Path("bench/results"), backends
                 for ev in shop.chat(q, f"eval-explain-{name}-{i}"):
                     if ev["event"] == "cards" and ev["data"]["items"]:
                         card = ev["data"]["items"][0]
-                        from assistant.facts import facts_text
-                        from records import Product, Reason
-
                         facts = facts_text(Product(**card["product"]), [Reason(**r) for r in card["reasons"]]) + " " + q
                     elif ev["event"] == "token" and first is None:
                         first = time.perf_counter() - t
@@ -197,8 +196,6 @@ def explain_eval(settings: Settings, out: Path = Path("bench/results"), backends
                         fallbacks += bool(d["fallback"])
                         turns += 1
                         if not d["fallback"]:
-                            from assistant.verifier import split_sentences
-
                             shown_bad += sum(not shop.verifier().check(s, facts).ok for s in split_sentences(d["text"]))
                 if first is not None:
                     ttft.append(first * 1000)
@@ -232,8 +229,6 @@ def summaries_eval(settings: Settings, out: Path = Path("bench/results"), produc
     """For review summaries on the store: share of points whose every cited review holds a sentence
     close in meaning to the point (cosine ≥ 0.6, which in hand checks of demo points separated
     paraphrases from merely related sentences), and share of points citing nothing."""
-    from assistant.reviews import sentences
-
     shop = Shop.open(settings)
     try:
         counts = shop.store.review_counts()
