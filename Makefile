@@ -4,6 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
+# llama.cpp built for any AVX2 CPU, not -march=native: a native build on a CPU with AMX
+# segfaulted on every prompt longer than a few tokens (seen here, llama-cpp-python 0.3.36)
+export CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
 
 .PHONY: run test install test-deps browser bench clean
 
