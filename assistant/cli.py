@@ -68,6 +68,24 @@ def index(rebuild: Annotated[bool, typer.Option(help="Re-embed everything (e.g. 
 
 
 @app.command()
+def snapshot(target: Annotated[Path, typer.Argument(help="Archive file to write.")]) -> None:
+    """Save the whole vector index (vectors, payloads, which model built it) to one file."""
+    shop = _shop()
+    shop.vectors.snapshot(target)
+    console.print(f"{shop.vectors.count()} products saved to {target}")
+    shop.close()
+
+
+@app.command()
+def restore(archive: Annotated[Path, typer.Argument(help="An archive written by `shopassist snapshot`.", exists=True)]) -> None:
+    """Replace the vector index with a snapshot (the store's products are not touched)."""
+    shop = _shop()
+    shop.vectors.restore(archive)
+    console.print(f"{shop.vectors.count()} products restored from {archive}")
+    shop.close()
+
+
+@app.command()
 def train(
     epochs: Annotated[int, typer.Option(help="Most epochs (early stopping usually ends sooner).")] = 30,
     batch_size: Annotated[int, typer.Option()] = 256,

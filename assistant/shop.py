@@ -144,9 +144,8 @@ class Shop:
         self._vocab = self._verifier = self._polarity = self._speller = None
 
     def index(self, rebuild: bool = False, progress: bool = True) -> SyncReport:
-        if rebuild:
-            self.vectors.delete(list(self.vectors.indexed_hashes()))
-            self.vectors.set_meta({"model": self.embedder.name})
+        if rebuild:  # a fresh collection: the new model may have another dimension
+            self.vectors.drop()
         stats = self.store.product_stats()
 
         def load(ids: list[str]) -> list[Product]:

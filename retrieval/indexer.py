@@ -10,38 +10,61 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from qdrant_edge import Bm25, Bm25Config
+from qdrant_edge import Bm25, Bm25Config, DisabledStemmer, StopwordsSet, TokenizerType
 from tqdm import tqdm
 
 from records import Product
+from retrieval.analysis import LEXICAL_VERSION, char_grams, normalize
 from retrieval.embedder import Embedder
 from retrieval.vectorstore import IndexedItem, SparseVec, VectorStore, payload_for
 
 BM25_AVG_LEN = 40.0  # product texts are short; the engine's default (256) assumes documents
+GRAMS_AVG_LEN = 60.0  # a short title is ~65 trigrams
 
 
 class ModelMismatch(RuntimeError):
     pass
 
 
-_bm25: Bm25 | None = None
+_words: Bm25 | None = None
+_grams: Bm25 | None = None
 
 
-def bm25() -> Bm25:
-    global _bm25
-    if _bm25 is None:
-        _bm25 = Bm25(Bm25Config(avg_len=BM25_AVG_LEN, language="english"))
-    return _bm25
+def words_model() -> Bm25:
+    """Word BM25: English stop words and stemming, over size-normalized text."""
+    global _words
+    if _words is None:
+        _words = Bm25(Bm25Config(avg_len=BM25_AVG_LEN, language="english"))
+    return _words
+
+
+def grams_model() -> Bm25:
+    """Trigram BM25: the grams are already tokens, so no stemming and no stop words."""
+    global _grams
+    if _grams is None:
+        plain = StopwordsSet(languages=set(), custom=set())
+        _grams = Bm25(Bm25Config(avg_len=GRAMS_AVG_LEN, tokenizer=TokenizerType.Whitespace, stemmer=DisabledStemmer(), stopwords=plain))
+    return _grams
+
+
+def _vec(v) -> SparseVec:
+    return SparseVec(list(v.indices), list(v.values))
 
 
 def sparse_document(text: str) -> SparseVec:
-    v = bm25().embed_document(text)
-    return SparseVec(list(v.indices), list(v.values))
+    return _vec(words_model().embed_document(normalize(text)))
 
 
 def sparse_query(text: str) -> SparseVec:
-    v = bm25().embed_query(text)
-    return SparseVec(list(v.indices), list(v.values))
+    return _vec(words_model().embed_query(normalize(text)))
+
+
+def grams_document(text: str) -> SparseVec:
+    return _vec(grams_model().embed_document(char_grams(text)))
+
+
+def grams_query(text: str) -> SparseVec:
+    return _vec(grams_model().embed_query(char_grams(text)))
 
 
 @dataclass
@@ -72,8 +95,11 @@ def sync(
 ) -> SyncReport:
     """Makes the index match the catalog: embeds new/changed products, deletes removed ones."""
     check_model(store, embedder)
+    relexed = bool(store.count()) and store.get_meta().get("lexical") != LEXICAL_VERSION
+    if relexed:
+        relex(store, load, batch, progress)
     store.ensure(embedder.dim)
-    store.set_meta({"model": embedder.name, "dim": embedder.dim})
+    store.set_meta({"model": embedder.name, "dim": embedder.dim, "lexical": LEXICAL_VERSION})
     indexed = store.indexed_hashes()
     todo = [pid for pid, h in catalog_hashes.items() if indexed.get(pid) != h]
     gone = [pid for pid in indexed if pid not in catalog_hashes]
@@ -84,14 +110,37 @@ def sync(
             products = list(load(todo[start : start + batch]))
             texts = [p.embedding_text() for p in products]
             vectors = embedder.encode(texts)
-            store.upsert([
-                IndexedItem(p.id, vec, sparse_document(text), payload_for(p, catalog_hashes[p.id]))
-                for p, vec, text in zip(products, vectors, texts)
-            ])
+            store.upsert([indexed_item(p, vec, catalog_hashes[p.id]) for p, vec in zip(products, vectors)])
             bar.update(len(products))
-    if todo:
-        store.optimize()
+    if todo or relexed:
+        store.optimize()  # (re)builds HNSW; without it the dense search would scan every vector
     return report
+
+
+def indexed_item(product: Product, vector, content_hash: str) -> IndexedItem:
+    text = product.embedding_text()
+    return IndexedItem(product.id, vector, sparse_document(text), payload_for(product, content_hash), grams=grams_document(product.title))
+
+
+def relex(store: VectorStore, load: Callable[[list[str]], Iterable[Product]], batch: int = 256, progress: bool = True) -> None:
+    """The lexical analysis changed: rebuilds the collection with new sparse vectors, keeping
+    every dense vector (re-embedding a large catalog takes minutes, this takes seconds).
+    Products that left the catalog are dropped; changed ones are then re-embedded by `sync`."""
+    meta = store.get_meta()
+    hashes = store.indexed_hashes()
+    kept: list[IndexedItem] = []
+    ids = sorted(hashes)
+    with tqdm(total=len(ids), desc="rebuild sparse vectors", unit="product", disable=not progress) as bar:
+        for start in range(0, len(ids), batch):
+            chunk = ids[start : start + batch]
+            vectors = store.vectors(chunk)
+            kept += [indexed_item(p, vectors[p.id], hashes[p.id]) for p in load(chunk) if p.id in vectors]
+            bar.update(len(chunk))
+    store.drop()
+    store.ensure(int(meta.get("dim") or len(kept[0].dense)))
+    store.set_meta({k: v for k, v in meta.items() if k != "lexical"})
+    for start in range(0, len(kept), batch):
+        store.upsert(kept[start : start + batch])
 
 
 def refresh_payload(store: VectorStore, product: Product, content_hash: str) -> None:

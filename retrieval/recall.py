@@ -1,7 +1,7 @@
 """Recall: several channels, each one Qdrant query with the shopper's constraints as filters,
 fused by weighted reciprocal rank.
 
-- query: the message against the catalog, dense + BM25 fused inside the engine
+- query: the message against the catalog: dense + word BM25 + trigram BM25, each in the engine, fused by score
 - history: the shopper's recent behaviour (recency- and kind-weighted mean vector)
 - item: products co-purchased with what the shopper bought (ids from the store, filtered in Qdrant)
 - popular: most popular products, the cold-start fallback
@@ -17,7 +17,7 @@ import numpy as np
 
 from records import Candidate, Constraints, Event, event_weight
 from retrieval.embedder import Embedder
-from retrieval.indexer import sparse_query
+from retrieval.indexer import grams_query, sparse_query
 from retrieval.spelling import Speller
 from retrieval.vectorstore import Hit, VectorStore
 
@@ -83,7 +83,7 @@ class Recall:
                 c = c.model_copy(update={"exclude_ids": list({*c.exclude_ids, *req.like})})
                 out["query"] = self.store.search(dense=mean / (np.linalg.norm(mean) or 1.0), constraints=c, limit=n)
         elif query_vec is not None:
-            out["query"] = self.store.search(dense=query_vec, sparse=sparse_query(sparse_text), constraints=c, limit=n)
+            out["query"] = self.store.search(dense=query_vec, sparse=sparse_query(sparse_text), grams=grams_query(req.text), constraints=c, limit=n)
         hist_vecs = self.store.vectors(list({e.product_id for e in req.history}))
         hv = history_vector(req.history, hist_vecs)
         if hv is not None:

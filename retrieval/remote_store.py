@@ -6,13 +6,16 @@ tests exercise this backend without a server.
 
 from __future__ import annotations
 
+import gzip
+import json
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from qdrant_client import QdrantClient, models
 
 from records import Constraints
-from retrieval.vectorstore import DENSE, INDEXED_FIELDS, SPARSE, Hit, IndexedItem, VectorStore, by_score, point_id
+from retrieval.vectorstore import DENSE, GRAMS, INDEXED_FIELDS, SPARSE, Hit, IndexedItem, SparseVec, VectorStore, by_score, point_id
 
 SCHEMA = {"keyword": models.PayloadSchemaType.KEYWORD, "float": models.PayloadSchemaType.FLOAT, "bool": models.PayloadSchemaType.BOOL}
 META_ID = 0  # the meta collection's single point
@@ -65,7 +68,7 @@ class RemoteStore(VectorStore):
         self.client.create_collection(
             self.collection,
             vectors_config={DENSE: models.VectorParams(size=dim, distance=models.Distance.COSINE)},
-            sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)},
+            sparse_vectors_config={name: models.SparseVectorParams(modifier=models.Modifier.IDF) for name in (SPARSE, GRAMS)},
         )
         for name, kind in INDEXED_FIELDS.items():
             self.client.create_payload_index(self.collection, name, SCHEMA[kind])
@@ -78,12 +81,19 @@ class RemoteStore(VectorStore):
         points = [
             models.PointStruct(
                 id=point_id(i.product_id),
-                vector={DENSE: i.dense.tolist(), SPARSE: models.SparseVector(indices=i.sparse.indices, values=i.sparse.values)},
+                vector=self._vectors(i),
                 payload=i.payload,
             )
             for i in items
         ]
         self.client.upsert(self.collection, points)
+
+    @staticmethod
+    def _vectors(item: IndexedItem) -> dict[str, Any]:
+        out: dict[str, Any] = {DENSE: item.dense.tolist(), SPARSE: models.SparseVector(indices=item.sparse.indices, values=item.sparse.values)}
+        if item.grams is not None and item.grams.indices:
+            out[GRAMS] = models.SparseVector(indices=item.grams.indices, values=item.grams.values)
+        return out
 
     def delete(self, product_ids: list[str]) -> None:
         if product_ids:
@@ -92,13 +102,13 @@ class RemoteStore(VectorStore):
     def set_payload(self, product_id: str, payload: dict[str, Any]) -> None:
         self.client.set_payload(self.collection, payload, points=[point_id(product_id)])
 
-    def nearest(self, dense=None, sparse=None, constraints=None, limit=50, only_ids=None, exact=False) -> list[Hit]:
+    def nearest(self, dense=None, sparse=None, constraints=None, limit=50, only_ids=None, exact=False, using=SPARSE) -> list[Hit]:
         if not self._exists():
             raise RuntimeError("the vector index is empty: run `shopassist index` first")
         if dense is not None:
             query, using = np.asarray(dense, dtype=np.float32).tolist(), DENSE
         else:
-            query, using = models.SparseVector(indices=sparse.indices, values=sparse.values), SPARSE
+            query = models.SparseVector(indices=sparse.indices, values=sparse.values)
         params = models.SearchParams(exact=True) if exact else models.SearchParams(hnsw_ef=128)
         res = self.client.query_points(self.collection, query=query, using=using, query_filter=remote_filter(constraints, only_ids), limit=limit, with_payload=True, search_params=params)
         return by_score([Hit(p.payload["product_id"], float(p.score), p.payload) for p in res.points])
@@ -140,5 +150,54 @@ class RemoteStore(VectorStore):
         merged = {**self.get_meta(), **meta}
         self.client.upsert(self.meta_collection, [models.PointStruct(id=META_ID, vector=[1.0], payload=merged)])
 
+    def snapshot(self, target: Path) -> Path:
+        """A portable gzip'd JSON-lines export (meta first, then one point per line): works the
+        same against qdrant-client's local mode and any server version, unlike server snapshots."""
+        with gzip.open(target, "wt", encoding="utf-8") as out:
+            out.write(json.dumps({"meta": self.get_meta()}) + "\n")
+            offset = None
+            while self._exists():
+                records, offset = self.client.scroll(self.collection, offset=offset, limit=500, with_payload=True, with_vectors=True)
+                for r in records:
+                    out.write(json.dumps({"payload": r.payload, "vectors": _plain_vectors(r.vector)}) + "\n")
+                if offset is None:
+                    break
+        return target
+
+    def restore(self, archive: Path) -> None:
+        with gzip.open(archive, "rt", encoding="utf-8") as f:
+            meta = json.loads(f.readline())["meta"]
+            self.drop()
+            self.ensure(int(meta["dim"]))
+            self.set_meta(meta)
+            batch: list[IndexedItem] = []
+            for line in f:
+                batch.append(_item(json.loads(line)))
+                if len(batch) == 500:
+                    self.upsert(batch)
+                    batch = []
+            self.upsert(batch)
+
+    def drop(self) -> None:
+        for name in (self.collection, self.meta_collection):
+            if self.client.collection_exists(name):
+                self.client.delete_collection(name)
+
     def close(self) -> None:
         self.client.close()
+
+
+def _plain_vectors(vectors: dict[str, Any]) -> dict[str, Any]:
+    return {
+        name: {"indices": list(v.indices), "values": list(v.values)} if isinstance(v, models.SparseVector) else list(v)
+        for name, v in vectors.items()
+    }
+
+
+def _item(row: dict[str, Any]) -> IndexedItem:
+    v = row["vectors"]
+    grams = v.get(GRAMS)
+    return IndexedItem(
+        row["payload"]["product_id"], np.asarray(v[DENSE], dtype=np.float32), SparseVec(**v[SPARSE]), row["payload"],
+        grams=SparseVec(**grams) if grams else None,
+    )

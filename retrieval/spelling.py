@@ -1,4 +1,5 @@
-"""Query rewriting: fix misspelt words against the catalog's own vocabulary (SymSpell).
+"""Query rewriting: fix misspelt words against the catalog's own vocabulary (SymSpell), and
+join words the catalog writes as one ("fire place" → also "fireplace", "br 30" → also "br30").
 
 Shoppers type "toliet", "plyweood", "condiioner". A word that the catalog never uses, and
 whose plural/singular it does not use either, is replaced by the closest catalog word within
@@ -17,8 +18,10 @@ from collections.abc import Iterable
 from symspellpy import SymSpell, Verbosity
 
 WORD = re.compile(r"[a-z]+")
+TOKEN = re.compile(r"[a-z0-9]+")
 MIN_LENGTH = 4  # shorter words are too ambiguous to correct
 MAX_EDITS = 2
+MIN_COMPOUND_COUNT = 3  # a joined pair must be a word the catalog uses at least this often
 
 
 class Speller:
@@ -43,10 +46,23 @@ class Speller:
                 out[word] = found[0].term
         return out
 
+    def compounds(self, text: str) -> list[str]:
+        """Adjacent words the catalog writes as one: "dish washer" → "dishwasher", "br 30" → "br30"."""
+        words = TOKEN.findall(text.lower())
+        out = []
+        for a, b in zip(words, words[1:]):
+            if self.freq.get(a + b, 0) >= MIN_COMPOUND_COUNT:
+                out.append(a + b)
+            elif a.isalpha() and len(a) <= 3 and b.isdigit():  # model and size codes: "br 30", "t 8"
+                out.append(a + b)
+        return out
+
     def rewrite(self, text: str) -> tuple[str, str]:
-        """(text for the dense query, text for the BM25 query)."""
+        """(text for the dense query, text for the BM25 query).
+
+        The BM25 query keeps the original words and adds corrections and compounds, so a rare
+        but real word is never lost."""
         fixes = self.fixes(text)
-        if not fixes:
-            return text, text
-        dense = WORD.sub(lambda m: fixes.get(m.group(0), m.group(0)), text.lower())
-        return dense, f"{text} {' '.join(fixes.values())}"
+        dense = WORD.sub(lambda m: fixes.get(m.group(0), m.group(0)), text.lower()) if fixes else text
+        extra = [*fixes.values(), *self.compounds(dense)]
+        return dense, f"{text} {' '.join(extra)}" if extra else text

@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -18,9 +19,13 @@ import numpy as np
 from records import Constraints, Product, category_prefixes
 
 DENSE = "text"
-SPARSE = "bm25"
+SPARSE = "bm25"  # word BM25
+GRAMS = "grams"  # character-trigram BM25 of the title
 HYBRID_POOL = 100  # candidates each channel proposes to the hybrid
 HYBRID_DENSE_WEIGHT = 1.0  # λ: cosine lives in [-1, 1], normalised BM25 in [0, 1]
+HYBRID_GRAMS_WEIGHT = 0.3  # μ: trigrams rescue glued/split/misspelt words but are noisier than words
+FEEDBACK_DOCS = 5  # pseudo-relevance feedback: the dense query moves towards the first pass's top 5 …
+FEEDBACK_WEIGHT = 0.5  # … by this much of their mean (Rocchio)
 NAMESPACE = uuid.UUID("6f1c1d2e-5b7a-4f7e-9a35-2d0e8f1b9c44")
 
 
@@ -41,6 +46,7 @@ class IndexedItem:
     dense: np.ndarray
     sparse: SparseVec
     payload: dict[str, Any]
+    grams: SparseVec | None = None
 
 
 @dataclass
@@ -97,8 +103,10 @@ class VectorStore(ABC):
         limit: int = 50,
         only_ids: list[str] | None = None,
         exact: bool = False,
+        using: str = SPARSE,
     ) -> list[Hit]:
-        """Nearest products by exactly one of `dense` (cosine) or `sparse` (BM25), filtered in the engine."""
+        """Nearest products by exactly one of `dense` (cosine) or `sparse` (the BM25 vector named
+        `using`), filtered in the engine."""
 
     def search(
         self,
@@ -108,34 +116,63 @@ class VectorStore(ABC):
         limit: int = 50,
         only_ids: list[str] | None = None,
         exact: bool = False,
+        grams: SparseVec | None = None,
+        feedback: bool = True,
     ) -> list[Hit]:
-        """Nearest products by meaning, by words, or by both (`hybrid`)."""
+        """Nearest products by meaning, by words, or by both (`hybrid`, with `grams` if given)."""
         if dense is not None and sparse is not None and sparse.indices:
-            return self.hybrid(dense, sparse, constraints, limit, only_ids, exact)
+            return self.hybrid(dense, sparse, constraints, limit, only_ids, exact, grams, feedback)
         if dense is None and (sparse is None or not sparse.indices):
             return []
         return self.nearest(dense=dense, sparse=sparse if dense is None else None, constraints=constraints, limit=limit, only_ids=only_ids, exact=exact)
 
-    def hybrid(self, dense: np.ndarray, sparse: SparseVec, constraints: Constraints | None = None, limit: int = 50, only_ids: list[str] | None = None, exact: bool = False) -> list[Hit]:
-        """Score-level fusion: BM25 (divided by the query's best BM25 score) + λ · cosine.
+    def hybrid(
+        self,
+        dense: np.ndarray,
+        sparse: SparseVec,
+        constraints: Constraints | None = None,
+        limit: int = 50,
+        only_ids: list[str] | None = None,
+        exact: bool = False,
+        grams: SparseVec | None = None,
+        feedback: bool = True,
+    ) -> list[Hit]:
+        """Score-level fusion: words BM25/best + λ·cosine + μ·trigram BM25/best, in two passes.
 
-        Both channels first propose HYBRID_POOL candidates each (filters inside the engine);
-        then both scores are computed for every candidate of the union, so a product found by
-        one channel is not scored as zero by the other. Rank fusion (RRF) throws the score
-        gaps away; on the Home Depot judgments it lost to BM25 alone, this does not
-        (bench/results/retrieval_home_depot.md).
+        Each channel first proposes HYBRID_POOL candidates (filters inside the engine); then
+        every channel's score is computed for every candidate of the union, so a product found
+        by one channel is not scored as zero by the others. Rank fusion (RRF) throws the score
+        gaps away; on the Home Depot judgments it lost to BM25 alone, this does not. The second
+        pass moves the dense query towards the first pass's best products (pseudo-relevance
+        feedback), which finds products described in other words (bench/results/retrieval_home_depot.md).
         """
         pool = max(limit, HYBRID_POOL)
-        found = {h.product_id for h in self.nearest(dense=dense, constraints=constraints, limit=pool, only_ids=only_ids, exact=exact)}
-        found |= {h.product_id for h in self.nearest(sparse=sparse, constraints=constraints, limit=pool, only_ids=only_ids)}
+        lexical = [(sparse, SPARSE, 1.0)] + ([(grams, GRAMS, HYBRID_GRAMS_WEIGHT)] if grams is not None and grams.indices else [])
+        found: set[str] = set()
+        for vec, using, _ in lexical:
+            found |= {h.product_id for h in self.nearest(sparse=vec, using=using, constraints=constraints, limit=pool, only_ids=only_ids)}
+        first = self._fuse(dense, lexical, found, constraints, pool, only_ids, exact)
+        if not first or not feedback:
+            return first[:limit]
+        top = list(self.vectors([h.product_id for h in first[:FEEDBACK_DOCS]]).values())
+        moved = dense + FEEDBACK_WEIGHT * np.mean(top, axis=0)
+        moved = (moved / (np.linalg.norm(moved) or 1.0)).astype(np.float32)
+        return self._fuse(moved, lexical, found, constraints, pool, only_ids, exact)[:limit]
+
+    def _fuse(self, dense, lexical, found: set[str], constraints, pool: int, only_ids, exact: bool) -> list[Hit]:
+        found = found | {h.product_id for h in self.nearest(dense=dense, constraints=constraints, limit=pool, only_ids=only_ids, exact=exact)}
         if not found:
             return []
         ids = sorted(found)
         cosine = {h.product_id: h for h in self.nearest(dense=dense, limit=len(ids), only_ids=ids, exact=True)}
-        bm25 = {h.product_id: h.score for h in self.nearest(sparse=sparse, limit=len(ids), only_ids=ids)}
-        best = max(bm25.values(), default=0.0) or 1.0
-        hits = [Hit(pid, bm25.get(pid, 0.0) / best + HYBRID_DENSE_WEIGHT * h.score, h.payload) for pid, h in cosine.items()]
-        return by_score(hits)[:limit]
+        score = {pid: HYBRID_DENSE_WEIGHT * h.score for pid, h in cosine.items()}
+        for vec, using, weight in lexical:
+            found_scores = {h.product_id: h.score for h in self.nearest(sparse=vec, using=using, limit=len(ids), only_ids=ids)}
+            best = max(found_scores.values(), default=0.0) or 1.0
+            for pid, x in found_scores.items():
+                if pid in score:
+                    score[pid] += weight * x / best
+        return by_score([Hit(pid, score[pid], h.payload) for pid, h in cosine.items()])
 
     @abstractmethod
     def top_by(self, key: str, constraints: Constraints | None = None, limit: int = 50) -> list[Hit]:
@@ -156,6 +193,18 @@ class VectorStore(ABC):
 
     @abstractmethod
     def set_meta(self, meta: dict[str, Any]) -> None: ...
+
+    @abstractmethod
+    def snapshot(self, target: Path) -> Path:
+        """Writes the whole index (vectors, payloads, meta) to one archive file."""
+
+    @abstractmethod
+    def restore(self, archive: Path) -> None:
+        """Replaces the index with a `snapshot` archive."""
+
+    @abstractmethod
+    def drop(self) -> None:
+        """Deletes the collection and its meta (a rebuild follows)."""
 
     def optimize(self) -> None:
         """Builds the HNSW index after bulk writes (a no-op where the server does it)."""

@@ -16,3 +16,12 @@ def test_rewrite_keeps_the_original_words_for_bm25():
     dense, sparse = SPELLER.rewrite("window air condiioner")
     assert dense == "window air conditioner"
     assert "condiioner" in sparse and "conditioner" in sparse
+
+
+def test_words_the_catalog_writes_as_one_are_joined_for_bm25():
+    speller = Speller(["Dishwasher in white", "Stainless dishwasher", "Compact dishwasher", "BR30 LED flood bulb"])
+    assert speller.compounds("dish washer white") == ["dishwasher"]
+    assert speller.compounds("br 30 bulb") == ["br30"]  # a model or size code split by a space
+    assert speller.compounds("white dish") == []  # "whitedish" is no catalog word
+    dense, sparse = speller.rewrite("dish washer")
+    assert dense == "dish washer" and sparse.split() == ["dish", "washer", "dishwasher"]

@@ -8,8 +8,9 @@ import pytest
 
 from records import Constraints, Product
 from retrieval.embedder import get_embedder
-from retrieval.indexer import ModelMismatch, sparse_query, sync
-from retrieval.vectorstore import open_vector_store
+from retrieval.analysis import LEXICAL_VERSION
+from retrieval.indexer import ModelMismatch, grams_query, sparse_query, sync
+from retrieval.vectorstore import GRAMS, open_vector_store
 
 PRODUCTS = [
     Product(id="k1", title="Logitech quiet wireless keyboard", brand="Logitech", price=99.0, category="Electronics > Keyboards", attributes={"color": "white"}, stock=5),
@@ -42,6 +43,34 @@ def test_dense_sparse_and_fused_search_find_the_obvious_match(vs):
     assert ids(vs.search(dense=query("coffee"), limit=1)) == ["c1"]
     assert ids(vs.search(sparse=sparse_query("french press"), limit=1)) == ["c1"]
     assert ids(vs.search(dense=query("french press coffee"), sparse=sparse_query("french press coffee"), limit=1)) == ["c1"]
+
+
+def test_trigram_channel_finds_words_written_apart():
+    store = open_vector_store(url=":memory:")
+    extra = [*PRODUCTS, Product(id="d1", title="Stainless steel dishwasher", category="Home > Kitchen")]
+    sync(store, get_embedder(), {p.id: "h" for p in extra}, lambda pids: [p for p in extra if p.id in pids], progress=False)
+    assert ids(store.search(sparse=sparse_query("dish washer"), limit=3)) == []  # no such words
+    assert ids(store.nearest(sparse=grams_query("dish washer"), using=GRAMS, limit=1)) == ["d1"]
+    fused = store.search(dense=query("dish washer"), sparse=sparse_query("dish washer steel"), grams=grams_query("dish washer"), limit=1)
+    assert ids(fused) == ["d1"]
+    store.close()
+
+
+def test_a_new_lexical_analysis_rebuilds_sparse_vectors_without_re_embedding(vs):
+    before = vs.vectors(["k1", "c1"])
+    vs.set_meta({"lexical": LEXICAL_VERSION - 1})
+    loaded = []
+
+    def load(pids):
+        loaded.extend(pids)
+        return [BY_ID[i] for i in pids]
+
+    report = sync(vs, get_embedder(), {p.id: f"h-{p.id}" for p in PRODUCTS}, load, progress=False)
+    assert report.embedded == 0 and sorted(loaded) == sorted(BY_ID)  # read once for their text, not embedded
+    assert vs.get_meta()["lexical"] == LEXICAL_VERSION and vs.get_meta()["model"] == get_embedder().name
+    after = vs.vectors(["k1", "c1"])
+    assert all(np.array_equal(before[k], after[k]) for k in before)
+    assert ids(vs.search(sparse=sparse_query("french press"), limit=1)) == ["c1"] and vs.count() == 5
 
 
 def test_filters_run_inside_the_engine(vs):
@@ -87,12 +116,20 @@ def test_index_refuses_vectors_from_another_model(vs):
         sync(vs, get_embedder(), {}, lambda ids: [], progress=False)
 
 
-def test_edge_snapshot_and_restore(tmp_path):
-    store = open_vector_store(path=str(tmp_path / "q"))
-    sync(store, get_embedder(), {p.id: "h" for p in PRODUCTS}, lambda ids: [BY_ID[i] for i in ids], progress=False)
-    archive = store.snapshot(tmp_path / "snap.tar.gz")
-    store.delete(["k1", "k2"])
-    assert store.count() == 3
-    store.restore(archive)
-    assert store.count() == 5 and ids(store.search(dense=query("coffee"), limit=1)) == ["c1"]
-    store.close()
+def test_snapshot_and_restore(vs, tmp_path):
+    archive = vs.snapshot(tmp_path / "snap.tar.gz")
+    vs.delete(["k1", "k2"])
+    vs.set_meta({"model": "changed"})
+    assert vs.count() == 3
+    vs.restore(archive)
+    assert vs.count() == 5 and vs.get_meta()["model"] == get_embedder().name
+    assert ids(vs.search(dense=query("coffee"), limit=1)) == ["c1"]
+    assert ids(vs.search(dense=query("keyboard"), sparse=sparse_query("logitech keyboard"), grams=grams_query("logitech"), limit=1)) == ["k1"]
+    assert ids(vs.search(dense=query("keyboard"), constraints=Constraints(brands=["razer"]), limit=5)) == ["k2"]  # payload indexes are back
+
+
+def test_rebuild_drops_the_collection(vs):
+    vs.drop()
+    assert vs.count() == 0 and vs.get_meta() == {}
+    sync(vs, get_embedder(), {p.id: "h" for p in PRODUCTS}, lambda pids: [BY_ID[i] for i in pids], progress=False)
+    assert vs.count() == 5
