@@ -85,3 +85,8 @@ def test_users_upsert(store):
     assert store.upsert_users([User(id="u1", name="Ana")]) == 1
     assert store.upsert_users([User(id="u1", name="Ana B")]) == 0
     assert store.get_user("u1").name == "Ana B"
+
+
+def test_a_new_sqlite_folder_is_created(tmp_path):
+    Store(f"sqlite:///{tmp_path / 'new' / 'deeper' / 'shop.db'}").engine.dispose()
+    assert (tmp_path / "new" / "deeper" / "shop.db").exists()
