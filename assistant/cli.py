@@ -217,11 +217,12 @@ def eval_explain(
 def eval_summaries(
     out: Annotated[Path, typer.Option(help="Report folder")] = Path("bench/results"),
     products: Annotated[int, typer.Option(help="How many of the most-reviewed products")] = 30,
+    dataset: Annotated[Optional[str], typer.Option(help="device_reviews or amazon2018 (loaded into its own store); default: the shop's store")] = None,
 ) -> None:
     """Share of review-summary points that their cited reviews support."""
     from assistant.evaluation import summaries_eval
 
-    console.print_json(json.dumps(summaries_eval(get_settings(), out, products)))
+    console.print_json(json.dumps(summaries_eval(get_settings(), out, products, dataset)))
 
 
 if __name__ == "__main__":

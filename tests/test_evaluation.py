@@ -46,3 +46,21 @@ def test_retrieval_scoring_uses_graded_gains():
 def test_homedepot_judgments_load():
     judgments = load_judgments(DATASETS / "homedepot_queries")
     assert len(judgments) > 5000 and all(1.0 <= r <= 3.0 for d in judgments.values() for r in d.values())
+
+
+def test_summaries_report_checks_citations_and_its_own_check(tmp_path):
+    from assistant.evaluation import summaries_eval
+    from assistant.ingest import ingest_demo
+    from assistant.shop import Shop
+    from tests.conftest import make_settings
+
+    settings = make_settings(tmp_path / "data")
+    shop = Shop.open(settings)
+    ingest_demo(shop.store)
+    shop.close()
+    report = summaries_eval(settings, tmp_path, products=3)
+    assert report["products"] == 3 and report["points"] > 0
+    assert 0 <= report["supported_share"] <= 1 and 0 <= report["stars_agree_share"] <= 1
+    check = report["check_on_hand_labelled_pairs"]
+    assert check["pairs"] >= 30 and 0 < check["accuracy"] < 1
+    assert "hand-labelled" in (tmp_path / "summaries.md").read_text()
