@@ -99,3 +99,13 @@ def test_training_is_reproducible(demo_shop):
     _, r2 = train(products, matrix, sequences, "m", cfg, progress=False)
     assert [h["val_recall10"] for h in r1.history] == [h["val_recall10"] for h in r2.history]
     assert [h["loss"] for h in r1.history] == pytest.approx([h["loss"] for h in r2.history], rel=1e-5)
+
+
+def test_item_knn_scores_own_items_and_their_companions():
+    from ranking import baselines
+
+    # items 0 and 1 are bought together by two shoppers; item 2 never with item 0
+    matrix = baselines.user_item_matrix({"a": [0, 1], "b": [0, 1, 0], "c": [1, 2]}, 3, ["a", "b", "c"])
+    sim = baselines.item_knn(matrix)
+    scores = baselines.knn_scores(sim, baselines.user_item_matrix({"x": [0, 0]}, 3, ["x"])[0])
+    assert scores[0] > scores[1] > scores[2] == 0
