@@ -151,15 +151,16 @@ class VectorStore(ABC):
         found: set[str] = set()
         for vec, using, _ in lexical:
             found |= {h.product_id for h in self.nearest(sparse=vec, using=using, constraints=constraints, limit=pool, only_ids=only_ids)}
-        first = self._fuse(dense, lexical, found, constraints, pool, only_ids, exact)
+        known: dict[str, dict[str, float]] = {}  # lexical scores do not change between the passes
+        first = self._fuse(dense, lexical, found, constraints, pool, only_ids, exact, known)
         if not first or not feedback:
             return first[:limit]
         top = list(self.vectors([h.product_id for h in first[:FEEDBACK_DOCS]]).values())
         moved = dense + FEEDBACK_WEIGHT * np.mean(top, axis=0)
         moved = (moved / (np.linalg.norm(moved) or 1.0)).astype(np.float32)
-        return self._fuse(moved, lexical, found, constraints, pool, only_ids, exact)[:limit]
+        return self._fuse(moved, lexical, found, constraints, pool, only_ids, exact, known)[:limit]
 
-    def _fuse(self, dense, lexical, found: set[str], constraints, pool: int, only_ids, exact: bool) -> list[Hit]:
+    def _fuse(self, dense, lexical, found: set[str], constraints, pool: int, only_ids, exact: bool, known: dict[str, dict[str, float]]) -> list[Hit]:
         found = found | {h.product_id for h in self.nearest(dense=dense, constraints=constraints, limit=pool, only_ids=only_ids, exact=exact)}
         if not found:
             return []
@@ -167,11 +168,14 @@ class VectorStore(ABC):
         cosine = {h.product_id: h for h in self.nearest(dense=dense, limit=len(ids), only_ids=ids, exact=True)}
         score = {pid: HYBRID_DENSE_WEIGHT * h.score for pid, h in cosine.items()}
         for vec, using, weight in lexical:
-            found_scores = {h.product_id: h.score for h in self.nearest(sparse=vec, using=using, limit=len(ids), only_ids=ids)}
-            best = max(found_scores.values(), default=0.0) or 1.0
-            for pid, x in found_scores.items():
-                if pid in score:
-                    score[pid] += weight * x / best
+            seen = known.setdefault(using, {})
+            missing = [pid for pid in ids if pid not in seen]
+            if missing:
+                got = {h.product_id: h.score for h in self.nearest(sparse=vec, using=using, limit=len(missing), only_ids=missing)}
+                seen.update({pid: got.get(pid, 0.0) for pid in missing})
+            best = max((seen[pid] for pid in ids), default=0.0) or 1.0
+            for pid in score:
+                score[pid] += weight * seen[pid] / best
         return by_score([Hit(pid, score[pid], h.payload) for pid, h in cosine.items()])
 
     @abstractmethod
