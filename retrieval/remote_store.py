@@ -15,7 +15,7 @@ import numpy as np
 from qdrant_client import QdrantClient, models
 
 from records import Constraints
-from retrieval.vectorstore import DENSE, GRAMS, INDEXED_FIELDS, SPARSE, Hit, IndexedItem, SparseVec, VectorStore, by_score, point_id
+from retrieval.vectorstore import DENSE, GRAMS, INDEXED_FIELDS, SPARSE, Hit, IndexedItem, SparseVec, VectorStore, by_score, named_vectors, point_id
 
 SCHEMA = {"keyword": models.PayloadSchemaType.KEYWORD, "float": models.PayloadSchemaType.FLOAT, "bool": models.PayloadSchemaType.BOOL}
 META_ID = 0  # the meta collection's single point
@@ -46,6 +46,10 @@ def remote_filter(c: Constraints | None, only_ids: list[str] | None = None) -> m
     if not must and not must_not:
         return None
     return models.Filter(must=must or None, must_not=must_not or None)
+
+
+def _sparse(v: SparseVec) -> models.SparseVector:
+    return models.SparseVector(indices=v.indices, values=v.values)
 
 
 class RemoteStore(VectorStore):
@@ -81,19 +85,12 @@ class RemoteStore(VectorStore):
         points = [
             models.PointStruct(
                 id=point_id(i.product_id),
-                vector=self._vectors(i),
+                vector=named_vectors(i, _sparse),
                 payload=i.payload,
             )
             for i in items
         ]
         self.client.upsert(self.collection, points)
-
-    @staticmethod
-    def _vectors(item: IndexedItem) -> dict[str, Any]:
-        out: dict[str, Any] = {DENSE: item.dense.tolist(), SPARSE: models.SparseVector(indices=item.sparse.indices, values=item.sparse.values)}
-        if item.grams is not None and item.grams.indices:
-            out[GRAMS] = models.SparseVector(indices=item.grams.indices, values=item.grams.values)
-        return out
 
     def delete(self, product_ids: list[str]) -> None:
         if product_ids:
@@ -108,7 +105,7 @@ class RemoteStore(VectorStore):
         if dense is not None:
             query, using = np.asarray(dense, dtype=np.float32).tolist(), DENSE
         else:
-            query = models.SparseVector(indices=sparse.indices, values=sparse.values)
+            query = _sparse(sparse)
         params = models.SearchParams(exact=True) if exact else models.SearchParams(hnsw_ef=128)
         res = self.client.query_points(self.collection, query=query, using=using, query_filter=remote_filter(constraints, only_ids), limit=limit, with_payload=True, search_params=params)
         return by_score([Hit(p.payload["product_id"], float(p.score), p.payload) for p in res.points])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,14 @@ class Hit:
 def by_score(hits: list[Hit]) -> list[Hit]:
     """Best first, ties broken by id: fusion often ties exactly, and answers must not flicker."""
     return sorted(hits, key=lambda h: (-h.score, h.product_id))
+
+
+def named_vectors(item: IndexedItem, sparse_vector: Callable[[SparseVec], Any]) -> dict[str, Any]:
+    """A point's vectors by name, in a backend's own sparse type; trigrams only when the title has any."""
+    out: dict[str, Any] = {DENSE: item.dense.tolist(), SPARSE: sparse_vector(item.sparse)}
+    if item.grams is not None and item.grams.indices:
+        out[GRAMS] = sparse_vector(item.grams)
+    return out
 
 
 def payload_for(product: Product, content_hash: str) -> dict[str, Any]:
