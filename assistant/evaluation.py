@@ -95,9 +95,9 @@ def retrieval_eval(settings: Settings, dataset: str = "homedepot", out: Path = P
         judgments = load_judgments(folder)
         queries = sorted(judgments)[:limit] if limit else sorted(judgments)
         qvecs = shop.embedder.encode(queries, progress=True)
-        rewritten = [shop.recall.query_texts(q)[0] for q in queries]
-        fixed = dict(zip(queries, shop.embedder.encode(rewritten, progress=True)))  # dense vectors of the corrected text
-        sparse_text = {q: shop.recall.query_texts(q)[1] for q in queries}
+        rewrites = {q: shop.recall.query_texts(q) for q in queries}  # (dense text, BM25 text)
+        fixed = dict(zip(queries, shop.embedder.encode([rewrites[q][0] for q in queries], progress=True)))  # dense vectors of the corrected text
+        sparse_text = {q: rewrites[q][1] for q in queries}
         vs = shop.vectors
         # each row adds one step to the one above; the last is what the shop serves
         channels = {

@@ -17,8 +17,9 @@ from collections.abc import Iterable
 
 from symspellpy import SymSpell, Verbosity
 
+from retrieval.analysis import TOKEN
+
 WORD = re.compile(r"[a-z]+")
-TOKEN = re.compile(r"[a-z0-9]+")
 MIN_LENGTH = 4  # shorter words are too ambiguous to correct
 MAX_EDITS = 2
 MIN_COMPOUND_COUNT = 3  # a joined pair must be a word the catalog uses at least this often
