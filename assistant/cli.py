@@ -213,6 +213,22 @@ def eval_explain(
     console.print_json(json.dumps(explain_eval(settings, out, backends)))
 
 
+@eval_app.command("understanding")
+def eval_understanding(
+    out: Annotated[Path, typer.Option(help="Report folder")] = Path("bench/results"),
+    openai_url: Annotated[Optional[str], typer.Option(help="Also evaluate this OpenAI-compatible endpoint")] = None,
+    openai_model: Annotated[str, typer.Option()] = "local",
+) -> None:
+    """Filters read from hand-labelled messages: the parser alone and with each LLM behind it."""
+    from assistant.evaluation import understanding_eval
+
+    settings = get_settings()
+    backends = {"llama.cpp (in-process)": settings.model_copy(update={"llm_base_url": None})}
+    if openai_url:
+        backends[f"openai-compatible ({openai_model})"] = settings.model_copy(update={"llm_base_url": openai_url, "llm_model": openai_model})
+    console.print_json(json.dumps(understanding_eval(settings, out, backends)))
+
+
 @eval_app.command("summaries")
 def eval_summaries(
     out: Annotated[Path, typer.Option(help="Report folder")] = Path("bench/results"),

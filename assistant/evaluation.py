@@ -231,6 +231,60 @@ def explain_eval(settings: Settings, out: Path = Path("bench/results"), backends
     return report
 
 
+UNDERSTANDING_CASES = Path(__file__).resolve().parent.parent / "bench" / "data" / "understanding_cases.jsonl"
+FILTER_FIELDS = ("price_min", "price_max", "brands", "exclude_brands", "colors", "exclude_colors", "category")
+
+
+def _filters(req) -> dict:
+    c = req.constraints
+    got = {"price_min": c.price_min, "price_max": c.price_max, "category": c.categories[0] if c.categories else None}
+    got |= {f: sorted(getattr(c, f)) for f in ("brands", "exclude_brands", "colors", "exclude_colors")}
+    return got
+
+
+def understanding_eval(settings: Settings, out: Path = Path("bench/results"), backends: dict[str, Settings] | None = None) -> dict:
+    """Filters read from hand-labelled messages on the demo catalog: the parser alone, then the
+    parser with each LLM backend's grounded structured output behind it. `wrong filters` counts
+    fields set to a value the shopper did not ask for: the harmful kind of mistake."""
+    from assistant.llm import get_llm
+    from assistant.understand import understand
+    from assistant.understand_llm import understand_with_llm
+
+    cases = [json.loads(line) for line in UNDERSTANDING_CASES.read_text().splitlines() if line.strip()]
+    shop = Shop.open(settings)
+    if shop.store.count_products() == 0:
+        ingest_demo(shop.store)
+    vocab = shop.vocabulary()
+    shop.close()
+    runs = {"parser only": None, **{f"parser + {n}": get_llm(b.model_copy(update={"llm_enabled": True})) for n, b in (backends or {}).items()}}
+    results = {}
+    for name, llm in runs.items():
+        exact = wrong = correct = rejected = 0
+        t = time.perf_counter()
+        for case in cases:
+            req = understand(case["message"], vocab)
+            if llm is not None:
+                req, grounded = understand_with_llm(req, case["message"], vocab, llm)
+                rejected += len(grounded.rejected) if grounded else 0
+            got = _filters(req)
+            want = {f: case["expect"].get(f) for f in FILTER_FIELDS}
+            want |= {f: sorted(want[f] or []) for f in ("brands", "exclude_brands", "colors", "exclude_colors")}
+            exact += got == want
+            correct += sum(got[f] == want[f] for f in FILTER_FIELDS)
+            wrong += sum(bool(got[f]) and got[f] != want[f] for f in FILTER_FIELDS)
+        results[name] = {"messages_all_right": round(exact / len(cases), 3), "fields_right": round(correct / (len(cases) * len(FILTER_FIELDS)), 3),
+                         "wrong_filters": wrong, "llm_values_dropped_by_grounding": rejected, "ms_per_message": round((time.perf_counter() - t) * 1000 / len(cases), 1)}
+    report = {"messages": len(cases), "results": results}
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "understanding.json").write_text(json.dumps(report, indent=2))
+    lines = ["# Query understanding", "", f"generated {datetime.now():%Y-%m-%d %H:%M}; {len(cases)} hand-labelled messages on the demo catalog (bench/data/understanding_cases.jsonl)", "",
+             "| reader | messages all right | fields right | wrong filters | LLM values dropped by grounding | ms per message |", "|---|---|---|---|---|---|"]
+    for name, r in results.items():
+        lines.append(f"| {name} | {r['messages_all_right']} | {r['fields_right']} | {r['wrong_filters']} | {r['llm_values_dropped_by_grounding']} | {r['ms_per_message']} |")
+    (out / "understanding.md").write_text("\n".join(lines) + "\n")
+    return report
+
+
 SUPPORT = 0.6  # cosine between a point and a sentence of a cited review for "supported"
 CHECKED_CITATIONS = 20  # a point on a popular product cites hundreds of reviews: check a seeded sample
 SUPPORT_PAIRS = Path(__file__).resolve().parent.parent / "bench" / "data" / "support_pairs.jsonl"

@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     llm_max_tokens: int = 120
     llm_timeout_s: float = 20.0
     llm_enabled: bool = True
+    # LLM structured output for query understanding (filled in behind the parser, grounded);
+    # unset: on with an OpenAI-compatible server, off for the bundled 135M model
+    llm_understanding: bool | None = None
 
     agent_password: str = "agent"  # the agent console's login; change it in production
     secret_key: str = "change-me"  # signs the console's session cookie
@@ -46,6 +49,11 @@ class Settings(BaseSettings):
     port: int = 8000
     cards: int = 4  # product cards per answer
     recall_limit: int = 100
+
+    @property
+    def understanding_by_llm(self) -> bool:
+        on = self.llm_understanding if self.llm_understanding is not None else bool(self.llm_base_url)
+        return on and self.llm_enabled
 
     @property
     def db_url(self) -> str:

@@ -26,6 +26,7 @@ from assistant.reviews import Polarity, Summary, fit_polarity, generic, sentimen
 from assistant.settings import Settings
 from assistant.store import Store
 from assistant.understand import Request, Vocabulary, understand
+from assistant.understand_llm import understand_with_llm
 from assistant.verifier import ECHO, Verifier
 from ranking.features import SchemaMismatch
 from ranking.rank import Ranker
@@ -255,6 +256,10 @@ class Shop:
         previous = _request_from(state.get("request"))
         shown = state.get("shown", [])
         req = understand(message, self.vocabulary(), previous, state.get("shown_prices"), state.get("shown_brands"))
+        if self.settings.understanding_by_llm and req.intent == "search":
+            req, grounded = understand_with_llm(req, message, self.vocabulary(), get_llm(self.settings))
+            self.stats["understanding_llm_used" if grounded else "understanding_llm_failed"] += 1
+            self.stats["understanding_llm_rejected"] += len(grounded.rejected) if grounded else 0
         if req.intent == "empty":
             return Answer([], "Tell me what you are looking for, for example “a quiet keyboard under $100”.", req)
         if req.intent in ("greeting", "thanks"):

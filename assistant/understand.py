@@ -8,6 +8,7 @@ session's previous request instead of starting over.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 from typing import Literal
@@ -23,9 +24,9 @@ BASIC_COLORS = ["black", "white", "grey", "gray", "silver", "red", "blue", "gree
 CATEGORY_WORDS = {
     "keyboard": ["keyboard", "keyboards", "keeb"],
     "mice": ["mouse", "mice"],
-    "headphones": ["headphones", "headphone", "headset", "earbuds", "earphones"],
+    "headphones": ["headphones", "headphone", "headset", "earbuds", "earphones", "cans"],
     "coffee": ["coffee", "espresso", "kettle", "grinder", "french press", "coffee maker"],
-    "desk lamps": ["lamp", "lamps", "desk light", "light bar", "lighting"],
+    "desk lamps": ["lamp", "lamps", "desk light", "reading light", "light bar", "lighting"],
     "backpacks": ["backpack", "backpacks", "daypack", "rucksack", "bag"],
     "jackets": ["jacket", "jackets", "coat", "shell", "puffer", "raincoat"],
     "running shoes": ["running shoes", "shoes", "sneakers", "trainers", "runners"],
@@ -34,7 +35,46 @@ FILLER = re.compile(
     r"\b(i am|i'm|i want|i need|i'd like|i would like|looking for|show me|find me|can you|could you|please|some|something|anything|a|an|the|for me|recommend|suggest|me|do you have|what about|how about|any)\b",
     re.I,
 )
+UNITS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split())}
+TENS = {w: 10 * (i + 2) for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split())}
+CURRENCY_WORD = re.compile(r"(?:dollars?|bucks|usd|pounds?|gbp|euros?|eur)\b", re.I)
+PRICE_WORD = re.compile(r"\b(?:under|below|over|above|around|about|than|max(?:imum)?|min(?:imum)?|budget|to|and|between|most|least)$", re.I)
 MONEY = r"[$£€]?\s*(\d+(?:[.,]\d+)?)\s*(?:dollars|usd|bucks|pounds|gbp|eur)?"
+
+
+def number_word_runs(text: str) -> list[tuple[int, int, int]]:
+    """(start, end, value) of each run of number words: "fifty", "a hundred and fifty", "two thousand"."""
+    runs, value, start, end, seen, w = [], 0, None, 0, False, ""
+    for m in list(re.finditer(r"[A-Za-z]+", text)) + [None]:
+        last, w = w, m.group(0).lower() if m else ""
+        if w in UNITS or w in TENS or w in ("hundred", "thousand"):
+            value = max(value, 1) * (100 if w == "hundred" else 1000) if w in ("hundred", "thousand") else value + UNITS.get(w, 0) + TENS.get(w, 0)
+            start = m.start() if start is None else start
+            end, seen = m.end(), True
+        elif w == "a" and not seen:
+            start = m.start()
+        elif w == "and" and last in ("hundred", "thousand"):  # "a hundred and fifty", not "twenty and forty"
+            continue
+        else:
+            if seen:
+                runs.append((start, end, value))
+            value, start, seen = 0, None, False
+            start = None
+    return runs
+
+
+def money_words_as_digits(text: str) -> str:
+    """ "under a hundred dollars" → "under 100 dollars"; only runs next to a price word or a
+    currency, so "the first two" and "this one" keep their words."""
+    for start, end, value in reversed(number_word_runs(text)):
+        if CURRENCY_WORD.match(text[end:].lstrip()) or PRICE_WORD.search(text[:start].rstrip()):
+            text = f"{text[:start]}{value}{text[end:]}"
+    return text
+
+
+def _key(term: str) -> str:
+    """Brand names compared without case and punctuation: "Arc'teryx" = "arcteryx"."""
+    return re.sub(r"[^\w ]", "", term.lower())
 
 
 @dataclass
@@ -50,7 +90,8 @@ class Vocabulary:
         best: tuple[int, str] | None = None
         for path in self.categories:
             leaf = path.split(">")[-1].strip().lower()
-            words = [leaf] + next((v for k, v in CATEGORY_WORDS.items() if k in leaf or leaf in k), [])
+            singular = re.sub(r"s\b", "", leaf)  # "running shoes" → "running shoe"
+            words = [leaf, singular] + next((v for k, v in CATEGORY_WORDS.items() if k in leaf or leaf in k), [])
             for w in words:
                 m = re.search(rf"\b{re.escape(w)}\b", lowered)
                 if m and (best is None or len(w) > best[0]):
@@ -82,18 +123,36 @@ def _refs(text: str) -> list[int]:
     return list(dict.fromkeys(refs))
 
 
-def _match_terms(text: str, terms: list[str]) -> list[str]:
+def _misspelt(word: str, name: str) -> bool:
+    """A slip of the keyboard, not another word: same start, about the same length, 80% alike
+    ("logitek" → Logitech; "espresso" is not "Nespresso", "keyboard" is not "Das Keyboard")."""
+    return word[:2] == name[:2] and abs(len(word) - len(name)) <= 1 and difflib.SequenceMatcher(None, word, name).ratio() >= 0.8
+
+
+def _match_terms(text: str, terms: list[str], fuzzy: bool = False) -> list[str]:
+    """Terms named in the text; `fuzzy` also takes names typed without punctuation ("arcteryx")
+    and misspelt one-word names of six letters or more ("logitek"), as shoppers type brands."""
     found = []
     for term in sorted(terms, key=len, reverse=True):
         if term and re.search(rf"(?<![\w']){re.escape(term.lower())}(?![\w'])", text.lower()):
             found.append(term)
             text = re.sub(re.escape(term), " ", text, flags=re.I)
+    if not fuzzy:
+        return found
+    plain = f" {_key(text)} "
+    words = plain.split()
+    for term in terms:
+        key = _key(term)
+        if term in found:
+            continue
+        if f" {key} " in plain or (" " not in key and len(key) >= 6 and any(_misspelt(w, key) for w in words)):
+            found.append(term)
     return found
 
 
 def parse_prices(text: str) -> tuple[float | None, float | None, str]:
     lo = hi = None
-    t = text
+    t = money_words_as_digits(text)
     m = re.search(rf"\bbetween\s+{MONEY}\s+and\s+{MONEY}", t, re.I) or re.search(rf"(?<![\w.]){MONEY}\s*(?:-|to)\s*{MONEY}", t, re.I)
     if m and ("$" in m.group(0) or "£" in m.group(0) or "between" in m.group(0).lower()):
         lo, hi = sorted([float(m.group(1).replace(",", ".")), float(m.group(2).replace(",", "."))])
@@ -142,11 +201,11 @@ def understand(message: str, vocab: Vocabulary, previous: Request | None = None,
             targets = [shown_brands[r - 1] for r in refs if shown_brands and 0 < r <= len(shown_brands)] or (shown_brands[:1] if shown_brands else [])
             exclude_brands += targets
         else:
-            exclude_brands += _match_terms(phrase, vocab.brands)
+            exclude_brands += _match_terms(phrase, vocab.brands, fuzzy=True)
             exclude_colors += _match_terms(phrase, vocab.colors or BASIC_COLORS)
         rest = re.sub(rf"\b(?:not|no|without|except|other than|anything but)\s+{re.escape(phrase)}", " ", rest, flags=re.I)
 
-    brands = _match_terms(re.sub(r"\bby\b", " ", rest), vocab.brands)
+    brands = _match_terms(re.sub(r"\bby\b", " ", rest), vocab.brands, fuzzy=True)
     colors = _match_terms(rest, list(dict.fromkeys((vocab.colors or []) + BASIC_COLORS)))
     category = vocab.category_for(rest)
     for term in brands + colors:

@@ -89,3 +89,15 @@ def test_chat_through_an_openai_compatible_server(demo_shop, openai_server):
         demo_shop.settings = make_settings(demo_shop.settings.data_dir)
     done = events[-1]["data"]
     assert done["llm"] == "openai-compatible:smollm2" and "error" not in done and done["text"]
+
+
+def test_query_understanding_through_an_openai_compatible_server(openai_server, tmp_path):
+    from assistant.understand import understand
+    from assistant.understand_llm import extract, understand_with_llm
+    from tests.test_understand import VOCAB
+
+    llm = get_llm(make_settings(tmp_path, llm_base_url=openai_server, llm_model="smollm2"))
+    message = "a rain jacket but not from patagonia, white please"
+    assert extract(llm, message, VOCAB) is not None, "the server's JSON mode must give parseable JSON"
+    merged, grounded = understand_with_llm(understand(message, VOCAB), message, VOCAB, llm)
+    assert grounded is not None and all(b in VOCAB.brands for b in merged.constraints.brands)

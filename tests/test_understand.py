@@ -59,3 +59,36 @@ def test_intents_and_references(message, intent, refs):
 def test_brand_with_apostrophe_and_negation():
     r = understand("espresso machine around $300, not De'Longhi", VOCAB)
     assert r.constraints.exclude_brands == ["De'Longhi"] and r.constraints.categories == ["Home > Kitchen > Coffee"]
+
+
+@pytest.mark.parametrize("text,lo,hi", [
+    ("under a hundred dollars", None, 100), ("less than fifty bucks", None, 50),
+    ("between twenty and forty dollars", 20, 40), ("under a hundred and fifty", None, 150),
+])
+def test_prices_in_words(text, lo, hi):
+    got_lo, got_hi, _ = parse_prices(text)
+    assert (got_lo, got_hi) == (lo, hi)
+
+
+def test_number_words_that_are_not_prices_stay_words():
+    r = understand("the first two keyboards", VOCAB)
+    assert r.constraints.price_max is None and r.constraints.price_min is None
+
+
+@pytest.mark.parametrize("text,brand", [("a logitek mouse", "Logitech"), ("keychron keyboard", "Keychron"), ("a delonghi espresso machine", "De'Longhi")])
+def test_brands_typed_loosely(text, brand):
+    assert understand(text, VOCAB).constraints.brands == [brand]
+
+
+def test_short_brands_are_not_guessed_from_lookalike_words():
+    assert understand("a sofa for my nose", VOCAB).constraints.brands == []  # not "Sony"
+
+
+def test_a_singular_category_name_matches():
+    assert understand("a keyboard", VOCAB).constraints.categories == ["Electronics > Keyboards"]
+    assert understand("one mouse", VOCAB).constraints.categories == ["Electronics > Mice"]
+
+
+def test_a_product_word_inside_a_brand_name_is_not_that_brand():
+    vocab = Vocabulary(brands=["Nespresso", "Das Keyboard"], categories=VOCAB.categories)
+    assert understand("an espresso machine and a quiet keyboard", vocab).constraints.brands == []
