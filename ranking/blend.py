@@ -1,10 +1,11 @@
-"""A learned blend of repeat-purchase signals and the two-tower score.
+"""A learned blend of the two-tower score with repeat and popularity signals, for the items a
+shopper has not bought (past products are ordered by `ranking.repeat`).
 
-Grocery baskets repeat: most of a next basket was bought before. The blend scores every item
-for a shopper from a few features (how often and how recently they bought it, how often
-shoppers re-buy that item at all, its popularity, and the two-tower taste score) with a
-logistic regression fitted on each shopper's validation basket (the one before the test
-basket), so nothing is tuned on the test data.
+The blend scores every item from a few features (how often and how recently they bought it,
+how often shoppers re-buy that item at all, its popularity, and the two-tower taste score)
+with a logistic regression fitted on each shopper's validation basket (the one before the
+test basket), so nothing is tuned on the test data. Only that basket is a clean target: the
+two-tower model trained on the earlier ones, so its scores there are optimistic.
 """
 
 from __future__ import annotations

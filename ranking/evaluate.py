@@ -3,6 +3,10 @@ train on everything before, rank all items for every shopper, and score the held
 
 Two settings: all items, and new items only (items the shopper never bought before; users
 without such an item in the basket are skipped). Baselines run in the same pass.
+
+`learned_blend` is the product's own ranking: past products first, in the repeat model's
+order (ranking/repeat.py), then everything else by the two-tower blend (ranking/blend.py);
+in the new-items setting only the blend counts.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ranking import baselines, blend
+from ranking import baselines, blend, repeat
 from ranking.features import MAX_HISTORY, history_weights
 from ranking.metrics import hit_rate_at_k, ndcg_at_k, recall_at_k
 from ranking.model import TwoTower
@@ -31,10 +35,11 @@ K = (10, 20)
 class Split:
     train: dict[str, list[Event]]  # per user, time-ordered
     test: dict[str, set[str]]  # per user, the held-out basket's product ids
+    at: dict[str, float]  # per user, when the held-out basket was bought (days): "now" for the prediction
 
 
 def holdout_last_session(sequences: dict[str, list[Event]]) -> Split:
-    train_seq, test = {}, {}
+    train_seq, test, at = {}, {}, {}
     for user, events in sequences.items():
         starts = session_starts(events)
         last = starts[-1] if events else 0
@@ -44,7 +49,12 @@ def holdout_last_session(sequences: dict[str, list[Event]]) -> Split:
             continue
         train_seq[user] = events[:last]
         test[user] = basket
-    return Split(train_seq, test)
+        at[user] = _days(events[last])
+    return Split(train_seq, test, at)
+
+
+def _days(event: Event) -> float:
+    return event.ts.timestamp() / 86400
 
 
 def _topk(scores: np.ndarray, k: int, exclude: set[int] | None = None) -> list[int]:
@@ -56,13 +66,13 @@ def _topk(scores: np.ndarray, k: int, exclude: set[int] | None = None) -> list[i
     return idx[np.argsort(-s[idx])].tolist()
 
 
-def _baskets(events: list[Event], index: dict[str, int]) -> list[list[int]]:
-    """A shopper's carts/purchases grouped by session, oldest first."""
+def _history(events: list[Event], index: dict[str, int]) -> repeat.History:
+    """A shopper's carts/purchases grouped by session (in cart order), oldest first, with their times."""
     events = [e for e in events if e.kind in TARGET_KINDS and e.product_id in index]
     groups: dict[int, list[int]] = {}
     for e, start in zip(events, session_starts(events)):
         groups.setdefault(start, []).append(index[e.product_id])
-    return list(groups.values())
+    return repeat.History(list(groups.values()), [_days(events[start]) for start in groups])
 
 
 def two_tower_scores(model: TwoTower, items_vecs: torch.Tensor, history: list[Event], index: dict[str, int]) -> np.ndarray:
@@ -105,13 +115,17 @@ def evaluate(
     sim = baselines.item_knn(matrix)
     als = baselines.fit_als(matrix)
 
-    # the learned blend: fitted on each shopper's validation basket (the last one before the test)
-    baskets = {u: _baskets(split.train.get(u, []), index) for u in all_users}
+    # past products: the repeat model, fitted on each shopper's earlier baskets
+    histories = {u: _history(split.train.get(u, []), index) for u in all_users}
+    item_stats = repeat.ItemStats.of(histories)
+    repeats = repeat.RepeatModel().fit(histories, item_stats)
+    # everything else: the learned blend, fitted on each shopper's validation basket (the last one before the test)
+    baskets = {u: h.baskets for u, h in histories.items()}
     rebuy = blend.item_rebuy_rate(list(baskets.values()), n)
     log_pop = np.log1p(pop)
     rng = np.random.default_rng(7)
-    fit_x: dict[str, list] = {"all": [], "new": []}
-    fit_y: dict[str, list] = {"all": [], "new": []}
+    fit_x: dict[str, list] = {"new": []}
+    fit_y: dict[str, list] = {"new": []}
     for u in users:
         past, val = baskets[u][:-1], baskets[u][-1:] if len(baskets[u]) > 1 else []
         if not val:
@@ -124,9 +138,6 @@ def evaluate(
         seen = np.zeros(n, bool)
         for b in past:
             seen[b] = True
-        xa, ya = blend.sample_candidates(x, y, rng)
-        fit_x["all"].append(xa)
-        fit_y["all"].append(ya)
         xn, yn = blend.sample_candidates(x[~seen], y[~seen], rng)
         fit_x["new"].append(xn)
         fit_y["new"].append(yn)
@@ -152,7 +163,10 @@ def evaluate(
         z = (tt - tt.mean()) / (tt.std() + 1e-6)
         for w in blend_weights:
             scores[f"buy_again+{w}*two_tower"] = np.log1p(np.maximum(ba, 0)) + w * z
-        x = blend.features(baskets[u], n, rebuy, tt, log_pop)
+        explore = blends["new"].score(blend.features(baskets[u], n, rebuy, tt, log_pop))
+        past, chance = repeats.score(u, histories[u], split.at[u], item_stats)
+        ranked = explore.copy()
+        ranked[past] = explore.max() + 1 + chance  # past products first, in the repeat model's order
         seen = set(hist_idx)
         new_truth = truth - seen
         for setting, target, exclude in (("all", truth, None), ("new", new_truth, seen)):
@@ -160,7 +174,7 @@ def evaluate(
                 continue
             counts[setting] += 1
             rel = {str(i) for i in target}
-            scores["learned_blend"] = blends[setting].score(x)
+            scores["learned_blend"] = ranked if setting == "all" else explore
             for m, s in scores.items():
                 top = [str(i) for i in _topk(s, max(K), exclude)]
                 acc = sums[setting][m]
