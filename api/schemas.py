@@ -56,6 +56,7 @@ class SummaryPoint(BaseModel):
     text: str
     review_ids: list[str]
     polarity: str
+    quote: str | None = None  # the review sentence, when `text` is the LLM's verified rewording
 
 
 class ReviewSummaryOut(BaseModel):

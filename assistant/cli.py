@@ -234,11 +234,19 @@ def eval_summaries(
     out: Annotated[Path, typer.Option(help="Report folder")] = Path("bench/results"),
     products: Annotated[int, typer.Option(help="How many of the most-reviewed products")] = 30,
     dataset: Annotated[Optional[str], typer.Option(help="device_reviews or amazon2018 (loaded into its own store); default: the shop's store")] = None,
+    reword: Annotated[bool, typer.Option(help="Also reword the points with the local model and check that")] = False,
+    openai_url: Annotated[Optional[str], typer.Option(help="Also reword with this OpenAI-compatible endpoint")] = None,
+    openai_model: Annotated[str, typer.Option()] = "local",
 ) -> None:
-    """Share of review-summary points that their cited reviews support."""
+    """Share of review-summary points that their cited reviews support, extractive and reworded."""
     from assistant.evaluation import summaries_eval
 
-    console.print_json(json.dumps(summaries_eval(get_settings(), out, products, dataset)))
+    settings = get_settings()
+    backends = {"llama.cpp (in-process)": settings.model_copy(update={"llm_base_url": None})} if reword else {}
+    if openai_url:
+        backends[f"openai-compatible ({openai_model})"] = settings.model_copy(update={"llm_base_url": openai_url, "llm_model": openai_model})
+    report = summaries_eval(settings, out, products, dataset, backends)
+    console.print_json(json.dumps(report["variants"]))
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import datetime
 from pathlib import Path
 
@@ -308,58 +308,77 @@ def validate_support_check(encode, threshold: float = SUPPORT) -> dict:
     }
 
 
-def summaries_eval(settings: Settings, out: Path = Path("bench/results"), products: int = 30, dataset: str | None = None) -> dict:
+def _check_summaries(shop: Shop, summaries: dict[str, dict]) -> dict:
+    """supported / stars agree / uncited over the points of `summaries` (product id → summary)."""
+    points = supported = uncited = citations_checked = stars_agree = 0
+    for summary in summaries.values():
+        for side in ("likes", "dislikes"):
+            for point in summary[side]:
+                points += 1
+                if not point["review_ids"]:
+                    uncited += 1
+                    continue
+                pv = shop.embedder.encode_cached([point["text"]])[0]
+                cited = point["review_ids"]
+                if len(cited) > CHECKED_CITATIONS:
+                    cited = sorted(np.random.default_rng(7).choice(cited, CHECKED_CITATIONS, replace=False).tolist())
+                reviews = shop.store.get_reviews(cited)
+                ok = True
+                for rid in cited:
+                    review = reviews.get(rid)
+                    sents = [s for _, s in sentences([review])] if review else []
+                    if not sents or float((shop.embedder.encode_cached(sents) @ pv).max()) < SUPPORT:
+                        ok = False
+                    if review is not None and review.rating is not None:
+                        citations_checked += 1
+                        stars_agree += (review.rating >= 4) if side == "likes" else (review.rating <= 3)
+                supported += ok
+    return {
+        "points": points,
+        "supported_share": round(supported / points, 3) if points else None,
+        "stars_agree_share": round(stars_agree / citations_checked, 3) if citations_checked else None,
+        "uncited_share": round(uncited / points, 3) if points else None,
+    }
+
+
+def summaries_eval(settings: Settings, out: Path = Path("bench/results"), products: int = 30, dataset: str | None = None, reword_backends: dict[str, Settings] | None = None) -> dict:
     """For review summaries on the store (or a dataset loaded into its own store):
     - supported: every cited review holds a sentence within cosine SUPPORT of the point
       (checked up to CHECKED_CITATIONS citations per point)
     - stars agree: share of citations whose review's stars match the point's side (likes ≥ 4,
       dislikes ≤ 3); a signal independent of the embeddings that chose the citations
     - uncited: points citing nothing
-    and how the cosine check itself fares on hand-labelled pairs (bench/data/support_pairs.jsonl)."""
+    for the extractive points and for each backend's verified rewording of them, and how the
+    cosine check itself fares on hand-labelled pairs (bench/data/support_pairs.jsonl)."""
     if dataset:
         settings = dataset_settings(settings, dataset)
     shop = Shop.open(settings)
     started = time.time()
+    variants: dict[str, dict] = {}
     try:
         if dataset:
             ingest_dataset(shop.store, dataset)
         counts = shop.store.review_counts()
         pids = sorted(counts, key=lambda p: (-counts[p], p))[:products]
-        points = supported = uncited = citations_checked = stars_agree = 0
-        for pid in tqdm(pids, desc="summarize + check", unit="product"):
-            summary = shop.review_summary(pid)
-            for side in ("likes", "dislikes"):
-                for point in summary[side]:
-                    points += 1
-                    if not point["review_ids"]:
-                        uncited += 1
-                        continue
-                    pv = shop.embedder.encode_cached([point["text"]])[0]
-                    cited = point["review_ids"]
-                    if len(cited) > CHECKED_CITATIONS:
-                        cited = sorted(np.random.default_rng(7).choice(cited, CHECKED_CITATIONS, replace=False).tolist())
-                    reviews = shop.store.get_reviews(cited)
-                    ok = True
-                    for rid in cited:
-                        review = reviews.get(rid)
-                        sents = [s for _, s in sentences([review])] if review else []
-                        if not sents or float((shop.embedder.encode_cached(sents) @ pv).max()) < SUPPORT:
-                            ok = False
-                        if review is not None and review.rating is not None:
-                            citations_checked += 1
-                            stars_agree += (review.rating >= 4) if side == "likes" else (review.rating <= 3)
-                    supported += ok
+        extractive = {pid: shop.review_summary(pid) for pid in tqdm(pids, desc="summarize", unit="product")}
+        variants["extractive (quoted review sentences)"] = _check_summaries(shop, extractive)
+        for name, backend in (reword_backends or {}).items():
+            t = time.time()
+            before = Counter(shop.stats)
+            reworded = {pid: shop.build_summary(pid, backend.model_copy(update={"llm_enabled": True})) for pid in tqdm(pids, desc=f"reword: {name}", unit="product")}
+            outcomes = {k.removeprefix("reword_"): n for k, n in (Counter(shop.stats) - before).items() if k.startswith("reword_")}
+            variants[f"reworded by {name}"] = {**_check_summaries(shop, reworded), "rewording": outcomes, "seconds": round(time.time() - t, 1),
+                                               "examples": [(p["quote"], p["text"]) for s in reworded.values() for p in s["likes"] + s["dislikes"] if p["text"] != p["quote"]][:5]}
         validation = validate_support_check(shop.embedder.encode)
     finally:
         shop.close()
+    first = next(iter(variants.values()))
     report = {
         "dataset": dataset or "store",
         "products": len(pids),
         "reviews": int(sum(counts[p] for p in pids)),
-        "points": points,
-        "supported_share": round(supported / points, 3) if points else None,
-        "stars_agree_share": round(stars_agree / citations_checked, 3) if citations_checked else None,
-        "uncited_share": round(uncited / points, 3) if points else None,
+        **first,
+        "variants": variants,
         "threshold": SUPPORT,
         "check_on_hand_labelled_pairs": validation,
         "seconds": round(time.time() - started, 1),
@@ -368,17 +387,26 @@ def summaries_eval(settings: Settings, out: Path = Path("bench/results"), produc
     out.mkdir(parents=True, exist_ok=True)
     (out / f"{name}.json").write_text(json.dumps(report, indent=2))
     v = validation
+    rows = "\n".join(
+        f"| {k} | {r['points']} | {r['supported_share']} | {r['stars_agree_share']} | {r['uncited_share']} | {_outcomes(r.get('rewording'))} |" for k, r in variants.items()
+    )
+    examples = [f"- “{q}” → “{t}”" for r in variants.values() for q, t in r.get("examples", [])]
     (out / f"{name}.md").write_text(
         f"# Review summary faithfulness ({report['dataset']})\n\n"
-        f"generated {datetime.now():%Y-%m-%d %H:%M}; {report['products']} most-reviewed products ({report['reviews']} reviews), {points} points, {report['seconds']} s\n\n"
-        f"- points whose every cited review holds a sentence within cosine {SUPPORT} of the point: {report['supported_share']}\n"
-        f"- citations whose stars match the point's side (likes ≥ 4 stars, dislikes ≤ 3): {report['stars_agree_share']}\n"
-        f"- points citing no review: {report['uncited_share']}\n"
-        f"- points with over {CHECKED_CITATIONS} citations are checked on a seeded sample of {CHECKED_CITATIONS}\n\n"
-        f"How far the cosine check can be trusted: on {v['pairs']} hand-labelled (point, sentence) pairs in "
+        f"generated {datetime.now():%Y-%m-%d %H:%M}; {report['products']} most-reviewed products ({report['reviews']} reviews), {report['seconds']} s\n\n"
+        "| points | count | every cited review on topic (cosine ≥ " f"{SUPPORT}) | citations whose stars match the side | citing nothing | rewording outcomes |\n|---|---|---|---|---|---|\n"
+        f"{rows}\n\n"
+        f"Likes count as matching at ≥ 4 stars, dislikes at ≤ 3. Points with over {CHECKED_CITATIONS} citations are checked on a seeded sample of {CHECKED_CITATIONS}. "
+        "A reworded point is shown only when the verifier finds nothing in it that its quote lacks and its meaning stays within cosine 0.75 of the quote; otherwise the quote is shown.\n\n"
+        + ("Reworded points that were kept (quote → wording):\n\n" + "\n".join(examples) + "\n\n" if examples else "")
+        + f"How far the cosine check can be trusted: on {v['pairs']} hand-labelled (point, sentence) pairs in "
         f"bench/data/support_pairs.jsonl it scores accuracy {v['accuracy']}, precision {v['precision']}, recall {v['recall']}, "
         f"and passes {v['unsupported_pairs_passed']} unsupported pairs (mostly contradictions: \"lasts all day\" vs \"dies after two hours\"). "
         "A sentence embedding measures topic, not entailment, so `supported` says a citation is on the point's topic; "
         "the star agreement is the check on its direction. An entailment model would be the real test; none can be installed offline here.\n"
     )
     return report
+
+
+def _outcomes(counts: dict[str, int] | None) -> str:
+    return ", ".join(f"{k} {n}" for k, n in sorted(counts.items(), key=lambda kv: -kv[1])) if counts else "—"

@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     # LLM structured output for query understanding (filled in behind the parser, grounded);
     # unset: on with an OpenAI-compatible server, off for the bundled 135M model
     llm_understanding: bool | None = None
+    # LLM rewording of review-summary points (verified; the quote stays beside it); unset: as above
+    llm_reword_summaries: bool | None = None
 
     agent_password: str = "agent"  # the agent console's login; change it in production
     secret_key: str = "change-me"  # signs the console's session cookie
@@ -53,6 +55,11 @@ class Settings(BaseSettings):
     @property
     def understanding_by_llm(self) -> bool:
         on = self.llm_understanding if self.llm_understanding is not None else bool(self.llm_base_url)
+        return on and self.llm_enabled
+
+    @property
+    def summaries_by_llm(self) -> bool:
+        on = self.llm_reword_summaries if self.llm_reword_summaries is not None else bool(self.llm_base_url)
         return on and self.llm_enabled
 
     @property

@@ -58,8 +58,10 @@ def test_summaries_report_checks_citations_and_its_own_check(tmp_path):
     shop = Shop.open(settings)
     ingest_demo(shop.store)
     shop.close()
-    report = summaries_eval(settings, tmp_path, products=3)
+    report = summaries_eval(settings, tmp_path, products=3, reword_backends={"llama.cpp": settings})
     assert report["products"] == 3 and report["points"] > 0
+    reworded = report["variants"]["reworded by llama.cpp"]
+    assert reworded["points"] == report["points"] and sum(reworded["rewording"].values()) == report["points"]
     assert 0 <= report["supported_share"] <= 1 and 0 <= report["stars_agree_share"] <= 1
     check = report["check_on_hand_labelled_pairs"]
     assert check["pairs"] >= 30 and 0 < check["accuracy"] < 1
