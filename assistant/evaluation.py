@@ -259,13 +259,14 @@ def understanding_eval(settings: Settings, out: Path = Path("bench/results"), ba
     runs = {"parser only": None, **{f"parser + {n}": get_llm(b.model_copy(update={"llm_enabled": True})) for n, b in (backends or {}).items()}}
     results = {}
     for name, llm in runs.items():
-        exact = wrong = correct = rejected = 0
+        exact = wrong = correct = rejected = failed = 0
         t = time.perf_counter()
         for case in cases:
             req = understand(case["message"], vocab)
             if llm is not None:
                 req, grounded = understand_with_llm(req, case["message"], vocab, llm)
                 rejected += len(grounded.rejected) if grounded else 0
+                failed += grounded is None
             got = _filters(req)
             want = {f: case["expect"].get(f) for f in FILTER_FIELDS}
             want |= {f: sorted(want[f] or []) for f in ("brands", "exclude_brands", "colors", "exclude_colors")}
@@ -273,14 +274,14 @@ def understanding_eval(settings: Settings, out: Path = Path("bench/results"), ba
             correct += sum(got[f] == want[f] for f in FILTER_FIELDS)
             wrong += sum(bool(got[f]) and got[f] != want[f] for f in FILTER_FIELDS)
         results[name] = {"messages_all_right": round(exact / len(cases), 3), "fields_right": round(correct / (len(cases) * len(FILTER_FIELDS)), 3),
-                         "wrong_filters": wrong, "llm_values_dropped_by_grounding": rejected, "ms_per_message": round((time.perf_counter() - t) * 1000 / len(cases), 1)}
+                         "wrong_filters": wrong, "llm_values_dropped_by_grounding": rejected, "llm_answers_unusable": failed if llm else None, "ms_per_message": round((time.perf_counter() - t) * 1000 / len(cases), 1)}
     report = {"messages": len(cases), "results": results}
     out.mkdir(parents=True, exist_ok=True)
     (out / "understanding.json").write_text(json.dumps(report, indent=2))
     lines = ["# Query understanding", "", f"generated {datetime.now():%Y-%m-%d %H:%M}; {len(cases)} hand-labelled messages on the demo catalog (bench/data/understanding_cases.jsonl)", "",
-             "| reader | messages all right | fields right | wrong filters | LLM values dropped by grounding | ms per message |", "|---|---|---|---|---|---|"]
+             "| reader | messages all right | fields right | wrong filters | LLM values dropped by grounding | LLM answers unusable | ms per message |", "|---|---|---|---|---|---|---|"]
     for name, r in results.items():
-        lines.append(f"| {name} | {r['messages_all_right']} | {r['fields_right']} | {r['wrong_filters']} | {r['llm_values_dropped_by_grounding']} | {r['ms_per_message']} |")
+        lines.append(f"| {name} | {r['messages_all_right']} | {r['fields_right']} | {r['wrong_filters']} | {r['llm_values_dropped_by_grounding']} | {r['llm_answers_unusable'] if r['llm_answers_unusable'] is not None else '—'} | {r['ms_per_message']} |")
     (out / "understanding.md").write_text("\n".join(lines) + "\n")
     return report
 
@@ -368,7 +369,7 @@ def summaries_eval(settings: Settings, out: Path = Path("bench/results"), produc
             reworded = {pid: shop.build_summary(pid, backend.model_copy(update={"llm_enabled": True})) for pid in tqdm(pids, desc=f"reword: {name}", unit="product")}
             outcomes = {k.removeprefix("reword_"): n for k, n in (Counter(shop.stats) - before).items() if k.startswith("reword_")}
             variants[f"reworded by {name}"] = {**_check_summaries(shop, reworded), "rewording": outcomes, "seconds": round(time.time() - t, 1),
-                                               "examples": [(p["quote"], p["text"]) for s in reworded.values() for p in s["likes"] + s["dislikes"] if p["text"] != p["quote"]][:5]}
+                                               "examples": list(dict.fromkeys((p["quote"], p["text"]) for s in reworded.values() for p in s["likes"] + s["dislikes"] if p["text"] != p["quote"]))[:5]}
         validation = validate_support_check(shop.embedder.encode)
     finally:
         shop.close()

@@ -76,6 +76,7 @@ class LLM:
         self.model = model
         self.name = name
         self.lock = threading.Lock() if name.startswith("llama.cpp") else None
+        self.json_format: dict | None = None  # the JSON mode this endpoint accepted (assistant.understand_llm)
 
 
 @lru_cache(maxsize=2)

@@ -154,11 +154,38 @@ def merge(req: Request, extra: Extracted) -> Request:
     return Request(text, c, req.intent, req.refs, category, req.notes, req.said)
 
 
-def response_format(llm: LLM) -> dict:
-    """JSON mode; llama.cpp (in-process or its server) also takes the schema as a grammar."""
+def response_formats(llm: LLM) -> list[dict]:
+    """JSON modes to try, strictest first: llama.cpp in-process takes the schema as a grammar;
+    servers differ (OpenAI, vLLM, Ollama take `json_schema`; llama-cpp-python's server takes a
+    schema inside `json_object`), so a server gets each in turn until one is accepted."""
+    schema = Extracted.model_json_schema()
     if llm.name.startswith("llama.cpp"):
-        return {"type": "json_object", "schema": Extracted.model_json_schema()}
-    return {"type": "json_object"}
+        return [{"type": "json_object", "schema": schema}]
+    return [
+        {"type": "json_schema", "json_schema": {"name": "filters", "schema": schema}},
+        {"type": "json_object", "schema": schema},
+        {"type": "json_object"},
+    ]
+
+
+def _invoke(llm: LLM, messages: list) -> str:
+    formats = response_formats(llm)
+    known = getattr(llm, "json_format", None)  # the first format this server accepted
+    for fmt in [known] if known else formats:
+        try:
+            model = llm.model.bind(response_format=fmt)
+            if llm.lock:
+                with llm.lock:
+                    reply = model.invoke(messages)
+            else:
+                reply = model.invoke(messages)
+        except Exception as exc:
+            if not known and "response_format" in str(exc):
+                continue  # this server does not take this JSON mode (some say so with a 500): try the next
+            raise
+        llm.json_format = fmt
+        return str(reply.content)
+    raise ValueError("the server accepted none of the JSON modes")
 
 
 def extract(llm: LLM, message: str, vocab: Vocabulary) -> Extracted | None:
@@ -170,13 +197,7 @@ def extract(llm: LLM, message: str, vocab: Vocabulary) -> Extracted | None:
         HumanMessage(render("understand", "user", message=message)),
     ]
     try:
-        model = llm.model.bind(response_format=response_format(llm))
-        if llm.lock:
-            with llm.lock:
-                reply = model.invoke(messages)
-        else:
-            reply = model.invoke(messages)
-        text = str(reply.content)
+        text = _invoke(llm, messages)
         start, end = text.find("{"), text.rfind("}")
         return Extracted.model_validate(json.loads(text[start : end + 1], strict=False))
     except (ValidationError, ValueError) as exc:
