@@ -7,6 +7,7 @@ JSON and a markdown report under bench/results/.
 
 from __future__ import annotations
 
+import copy
 import csv
 import json
 import time
@@ -20,8 +21,10 @@ from tqdm import tqdm
 from assistant.datasets import DATASETS_DIR
 from assistant.facts import facts_text
 from assistant.ingest import ingest_dataset, ingest_demo
+from assistant.llm import get_llm
 from assistant.pipeline import training_data
 from assistant.reviews import sentences
+from assistant.reword import reword_summary
 from assistant.settings import Settings
 from assistant.shop import Shop
 from assistant.verifier import split_sentences
@@ -246,7 +249,6 @@ def understanding_eval(settings: Settings, out: Path = Path("bench/results"), ba
     """Filters read from hand-labelled messages on the demo catalog: the parser alone, then the
     parser with each LLM backend's grounded structured output behind it. `wrong filters` counts
     fields set to a value the shopper did not ask for: the harmful kind of mistake."""
-    from assistant.llm import get_llm
     from assistant.understand import understand
     from assistant.understand_llm import understand_with_llm
 
@@ -365,10 +367,14 @@ def summaries_eval(settings: Settings, out: Path = Path("bench/results"), produc
         variants["extractive (quoted review sentences)"] = _check_summaries(shop, extractive)
         for name, backend in (reword_backends or {}).items():
             t = time.time()
-            before = Counter(shop.stats)
-            reworded = {pid: shop.build_summary(pid, backend.model_copy(update={"llm_enabled": True})) for pid in tqdm(pids, desc=f"reword: {name}", unit="product")}
-            outcomes = {k.removeprefix("reword_"): n for k, n in (Counter(shop.stats) - before).items() if k.startswith("reword_")}
-            variants[f"reworded by {name}"] = {**_check_summaries(shop, reworded), "rewording": outcomes, "seconds": round(time.time() - t, 1),
+            llm = get_llm(backend.model_copy(update={"llm_enabled": True}))
+            if llm is None:
+                raise ValueError(f"LLM backend {name} is unavailable")
+            reworded = copy.deepcopy(extractive)
+            outcomes: Counter[str] = Counter()
+            for pid in tqdm(pids, desc=f"reword: {name}", unit="product"):
+                outcomes += reword_summary(reworded[pid], llm, shop.verifier(), shop.embedder.encode)
+            variants[f"reworded by {name}"] = {**_check_summaries(shop, reworded), "rewording": dict(outcomes), "seconds": round(time.time() - t, 1),
                                                "examples": list(dict.fromkeys((p["quote"], p["text"]) for s in reworded.values() for p in s["likes"] + s["dislikes"] if p["text"] != p["quote"]))[:5]}
         validation = validate_support_check(shop.embedder.encode)
     finally:
