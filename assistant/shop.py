@@ -183,8 +183,9 @@ class Shop:
         c = constraints or Constraints()
         history = self.store.history(user_id) if user_id else []
         bought = [e.product_id for e in history if e.kind == "purchase"]
-        query_vec = self.embedder.encode_one(self.recall.query_texts(text)[0]) if text.strip() else None
-        req = RecallRequest(text=text, constraints=c, history=history, co_purchased=[p for p, _ in self.store.co_purchased(bought[-20:])], like=like or [], query_vec=query_vec, limit=self.settings.recall_limit)
+        texts = self.recall.query_texts(text) if text.strip() else None  # spelling fixed once per request
+        query_vec = self.embedder.encode_one(texts[0]) if texts else None
+        req = RecallRequest(text=text, constraints=c, history=history, co_purchased=[p for p, _ in self.store.co_purchased(bought[-20:])], like=like or [], query_vec=query_vec, texts=texts, limit=self.settings.recall_limit)
         candidates = self.recall.recall(req)
         if not candidates:
             return []

@@ -32,6 +32,7 @@ class RecallRequest:
     co_purchased: list[str] = field(default_factory=list)  # ids, best first, from the store
     like: list[str] = field(default_factory=list)  # "more like #2": these products' vectors are the query
     query_vec: np.ndarray | None = None  # the text's embedding, when the caller has it already
+    texts: tuple[str, str] | None = None  # the text's (dense, BM25) spelling rewrite, when the caller has it
     limit: int = 100
 
 
@@ -72,7 +73,7 @@ class Recall:
     def channels(self, req: RecallRequest) -> dict[str, list[Hit]]:
         out: dict[str, list[Hit]] = {}
         c, n = req.constraints, req.limit
-        dense_text, sparse_text = self.query_texts(req.text)
+        dense_text, sparse_text = req.texts or self.query_texts(req.text)
         query_vec = req.query_vec
         if query_vec is None and req.text.strip():
             query_vec = self.embedder.encode_one(dense_text)
