@@ -59,7 +59,6 @@ def number_word_runs(text: str) -> list[tuple[int, int, int]]:
             if seen:
                 runs.append((start, end, value))
             value, start, seen = 0, None, False
-            start = None
     return runs
 
 
@@ -129,7 +128,7 @@ def _misspelt(word: str, name: str) -> bool:
     return word[:2] == name[:2] and abs(len(word) - len(name)) <= 1 and difflib.SequenceMatcher(None, word, name).ratio() >= 0.8
 
 
-def _match_terms(text: str, terms: list[str], fuzzy: bool = False) -> list[str]:
+def match_terms(text: str, terms: list[str], fuzzy: bool = False) -> list[str]:
     """Terms named in the text; `fuzzy` also takes names typed without punctuation ("arcteryx")
     and misspelt one-word names of six letters or more ("logitek"), as shoppers type brands."""
     found = []
@@ -201,12 +200,12 @@ def understand(message: str, vocab: Vocabulary, previous: Request | None = None,
             targets = [shown_brands[r - 1] for r in refs if shown_brands and 0 < r <= len(shown_brands)] or (shown_brands[:1] if shown_brands else [])
             exclude_brands += targets
         else:
-            exclude_brands += _match_terms(phrase, vocab.brands, fuzzy=True)
-            exclude_colors += _match_terms(phrase, vocab.colors or BASIC_COLORS)
+            exclude_brands += match_terms(phrase, vocab.brands, fuzzy=True)
+            exclude_colors += match_terms(phrase, vocab.colors or BASIC_COLORS)
         rest = re.sub(rf"\b(?:not|no|without|except|other than|anything but)\s+{re.escape(phrase)}", " ", rest, flags=re.I)
 
-    brands = _match_terms(re.sub(r"\bby\b", " ", rest), vocab.brands, fuzzy=True)
-    colors = _match_terms(rest, list(dict.fromkeys((vocab.colors or []) + BASIC_COLORS)))
+    brands = match_terms(re.sub(r"\bby\b", " ", rest), vocab.brands, fuzzy=True)
+    colors = match_terms(rest, list(dict.fromkeys((vocab.colors or []) + BASIC_COLORS)))
     category = vocab.category_for(rest)
     for term in brands + colors:
         rest = re.sub(rf"\b(?:by|in|from)?\s*{re.escape(term)}\b", " ", rest, flags=re.I)

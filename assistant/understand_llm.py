@@ -16,20 +16,18 @@ random: see `shopassist eval understanding`); on by default with an OpenAI-compa
 
 from __future__ import annotations
 
-import difflib
 import html
 import json
 import logging
 import re
 from dataclasses import dataclass, field
-
 from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints, ValidationError
 
 from assistant.llm import LLM
 from assistant.prompts import render
-from assistant.understand import BASIC_COLORS, Request, Vocabulary, number_word_runs
+from assistant.understand import BASIC_COLORS, Request, Vocabulary, match_terms, number_word_runs
 
 log = logging.getLogger(__name__)
 
@@ -79,14 +77,9 @@ def numbers_in(text: str) -> set[float]:
     return found | {float(value) for _, _, value in number_word_runs(text)}
 
 
-def _mentioned(term: str, message: str) -> bool:
-    """The term is in the message, word for word or as a close misspelling of one or two words."""
-    low, t = message.lower(), term.lower()
-    if re.search(rf"(?<![\w']){re.escape(t)}(?![\w'])", low):
-        return True
-    words = re.findall(r"[\w'&\-]+", low)
-    spans = words + [" ".join(p) for p in zip(words, words[1:])]
-    return bool(difflib.get_close_matches(t, spans, n=1, cutoff=0.8))
+def _mentioned(term: str, message: str, fuzzy: bool) -> bool:
+    """The shopper typed the term (for brands, loosely, by the parser's own rule)."""
+    return bool(match_terms(message, [term], fuzzy=fuzzy))
 
 
 def _unescaped(raw: Extracted) -> Extracted:
@@ -120,7 +113,7 @@ def ground(raw: Extracted, message: str, vocab: Vocabulary) -> Grounded:
     for name, known in (("brands", brands), ("exclude_brands", brands), ("colors", colors), ("exclude_colors", colors)):
         for v in getattr(raw, name):
             canon = known.get(v.strip().lower())
-            if canon and _mentioned(canon, message):
+            if canon and _mentioned(canon, message, fuzzy=known is brands):
                 getattr(out, name).append(canon)
             else:
                 rejected.append(f"{name}={v}")
