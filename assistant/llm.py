@@ -9,6 +9,7 @@ in production.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import warnings
@@ -77,6 +78,13 @@ class LLM:
         self.name = name
         self.lock = threading.Lock() if name.startswith("llama.cpp") else None
         self.json_format: dict | None = None  # the JSON mode this endpoint accepted (assistant.understand_llm)
+
+    def invoke(self, messages: list, **bind) -> str:
+        """One whole reply (taking the lock where the runtime needs it); `bind`: extra request
+        parameters such as `response_format`."""
+        model = self.model.bind(**bind) if bind else self.model
+        with self.lock or contextlib.nullcontext():
+            return str(model.invoke(messages).content)
 
 
 @lru_cache(maxsize=2)

@@ -33,11 +33,7 @@ def reword(quote: str, llm: LLM, verifier: Verifier, encode) -> tuple[str | None
 
     messages = [SystemMessage(render("review_rewrite", "system")), HumanMessage(render("review_rewrite", "user", point=quote))]
     try:
-        if llm.lock:
-            with llm.lock:
-                reply = str(llm.model.invoke(messages).content)
-        else:
-            reply = str(llm.model.invoke(messages).content)
+        reply = llm.invoke(messages)
     except Exception as exc:  # down or slow: the quote stays
         log.warning("rewording failed: %s", exc)
         return None, "llm error"

@@ -23,10 +23,10 @@ from assistant.facts import build_reasons, facts_text, money, template_sentence
 from assistant.llm import get_llm
 from assistant.prompts import render
 from assistant.reviews import Polarity, Summary, fit_polarity, generic, sentiment_lean, summarize
+from assistant.reword import reword_summary
 from assistant.settings import Settings
 from assistant.store import Store
 from assistant.understand import Request, Vocabulary, understand
-from assistant.reword import reword_summary
 from assistant.understand_llm import understand_with_llm
 from assistant.verifier import ECHO, Verifier
 from ranking.features import SchemaMismatch
@@ -429,18 +429,17 @@ class Shop:
         cached = self.store.get_summary(product_id)
         if cached and cached[1] == count and not refresh:
             return cached[0]
-        data = self.build_summary(product_id, self.settings if self.settings.summaries_by_llm else None)
+        data = self.build_summary(product_id)
+        llm = get_llm(self.settings) if self.settings.summaries_by_llm else None
+        if llm is not None:  # reworded where the verifier allows; the quotes stay beside
+            self.stats.update({f"reword_{k}": n for k, n in reword_summary(data, llm, self.verifier(), self.embedder.encode).items()})
         self.store.save_summary(product_id, data, count)
         return data
 
-    def build_summary(self, product_id: str, reword_with: Settings | None = None) -> dict[str, Any]:
-        """Extractive points from the reviews; reworded by `reword_with`'s LLM where the verifier allows."""
+    def build_summary(self, product_id: str) -> dict[str, Any]:
+        """Extractive points from the reviews, not cached."""
         summary: Summary = summarize(product_id, self.store.reviews_for(product_id), self.embedder.encode, polarity_model=self.polarity())
-        data = summary.to_dict()
-        llm = get_llm(reword_with) if reword_with is not None else None
-        if llm is not None:
-            self.stats.update({f"reword_{k}": n for k, n in reword_summary(data, llm, self.verifier(), self.embedder.encode).items()})
-        return data
+        return summary.to_dict()
 
 
 def _complete_sentences(text: str) -> list[str]:

@@ -166,18 +166,13 @@ def _invoke(llm: LLM, messages: list) -> str:
     known = getattr(llm, "json_format", None)  # the first format this server accepted
     for fmt in [known] if known else formats:
         try:
-            model = llm.model.bind(response_format=fmt)
-            if llm.lock:
-                with llm.lock:
-                    reply = model.invoke(messages)
-            else:
-                reply = model.invoke(messages)
+            reply = llm.invoke(messages, response_format=fmt)
         except Exception as exc:
             if not known and "response_format" in str(exc):
                 continue  # this server does not take this JSON mode (some say so with a 500): try the next
             raise
         llm.json_format = fmt
-        return str(reply.content)
+        return reply
     raise ValueError("the server accepted none of the JSON modes")
 
 

@@ -50,3 +50,13 @@ def test_an_llm_that_is_down_leaves_the_quote(demo_shop, tmp_path):
 
     llm = get_llm(make_settings(tmp_path, llm_base_url=f"http://127.0.0.1:{free_port()}/v1", llm_timeout_s=2.0))
     assert reword(QUOTES[0], llm, demo_shop.verifier(), demo_shop.embedder.encode) == (None, "llm error")
+
+
+def test_the_shop_caches_reworded_summaries_when_asked(fresh_shop):
+    fresh_shop.settings = make_settings(fresh_shop.settings.data_dir, llm_reword_summaries=True)
+    pid = next(iter(fresh_shop.store.review_counts()))
+    summary = fresh_shop.review_summary(pid)
+    points = summary["likes"] + summary["dislikes"]
+    assert points and all(p["quote"] for p in points)
+    assert sum(n for k, n in fresh_shop.stats.items() if k.startswith("reword_")) == len(points)
+    assert fresh_shop.store.get_summary(pid)[0] == summary
