@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 
-from assistant.settings import get_settings
+from assistant.settings import Settings, get_settings
 
 app = typer.Typer(help="LLM-powered shopping assistant: ingest, index, train, serve, chat, evaluate.", no_args_is_help=True)
 eval_app = typer.Typer(help="Offline evaluation that writes a report under bench/results/.", no_args_is_help=True)
@@ -197,6 +197,14 @@ def eval_retrieval(
     console.print_json(json.dumps(report["metrics"]))
 
 
+def _backends(settings: Settings, openai_url: str | None, openai_model: str, local: bool = True) -> dict[str, Settings]:
+    """The LLM backends an evaluation compares: the in-process model, and a server if given."""
+    backends = {"llama.cpp (in-process)": settings.model_copy(update={"llm_base_url": None})} if local else {}
+    if openai_url:
+        backends[f"openai-compatible ({openai_model})"] = settings.model_copy(update={"llm_base_url": openai_url, "llm_model": openai_model})
+    return backends
+
+
 @eval_app.command("explain")
 def eval_explain(
     out: Annotated[Path, typer.Option(help="Report folder")] = Path("bench/results"),
@@ -207,10 +215,7 @@ def eval_explain(
     from assistant.evaluation import explain_eval
 
     settings = get_settings()
-    backends = {"llama.cpp (in-process)": settings}
-    if openai_url:
-        backends[f"openai-compatible ({openai_model})"] = settings.model_copy(update={"llm_base_url": openai_url, "llm_model": openai_model})
-    console.print_json(json.dumps(explain_eval(settings, out, backends)))
+    console.print_json(json.dumps(explain_eval(settings, out, _backends(settings, openai_url, openai_model))))
 
 
 @eval_app.command("understanding")
@@ -223,10 +228,7 @@ def eval_understanding(
     from assistant.evaluation import understanding_eval
 
     settings = get_settings()
-    backends = {"llama.cpp (in-process)": settings.model_copy(update={"llm_base_url": None})}
-    if openai_url:
-        backends[f"openai-compatible ({openai_model})"] = settings.model_copy(update={"llm_base_url": openai_url, "llm_model": openai_model})
-    console.print_json(json.dumps(understanding_eval(settings, out, backends)))
+    console.print_json(json.dumps(understanding_eval(settings, out, _backends(settings, openai_url, openai_model))))
 
 
 @eval_app.command("summaries")
@@ -242,10 +244,7 @@ def eval_summaries(
     from assistant.evaluation import summaries_eval
 
     settings = get_settings()
-    backends = {"llama.cpp (in-process)": settings.model_copy(update={"llm_base_url": None})} if reword else {}
-    if openai_url:
-        backends[f"openai-compatible ({openai_model})"] = settings.model_copy(update={"llm_base_url": openai_url, "llm_model": openai_model})
-    report = summaries_eval(settings, out, products, dataset, backends)
+    report = summaries_eval(settings, out, products, dataset, _backends(settings, openai_url, openai_model, local=reword))
     console.print_json(json.dumps(report["variants"]))
 
 

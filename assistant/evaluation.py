@@ -35,6 +35,13 @@ from retrieval.indexer import grams_query, sparse_query
 from retrieval.vectorstore import GRAMS
 
 
+def _save(out: Path, name: str, report: dict, lines: list[str]) -> None:
+    """A report as `name`.json (the figures) and `name`.md (the table a person reads)."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{name}.json").write_text(json.dumps(report, indent=2))
+    (out / f"{name}.md").write_text("\n".join(lines) + "\n")
+
+
 def dataset_settings(settings: Settings, dataset: str) -> Settings:
     """A data folder of its own per dataset, so an evaluation never touches the shop's data."""
     s = settings.model_copy(update={"data_dir": settings.data_dir / "eval" / dataset, "database_url": None, "qdrant_url": None})
@@ -224,13 +231,11 @@ def explain_eval(settings: Settings, out: Path = Path("bench/results"), backends
         shop.settings = settings
         shop.close()
     report = {"queries": len(EXPLAIN_QUERIES), "backends": results}
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "explain.json").write_text(json.dumps(report, indent=2))
     lines = ["# Explanation faithfulness", "", f"generated {datetime.now():%Y-%m-%d %H:%M}; {len(EXPLAIN_QUERIES)} shopper requests on the demo catalog", "",
              "| backend | raw sentences | pass the verifier | turns on the facts' wording | unsupported shown | first prose p50 ms |", "|---|---|---|---|---|---|"]
     for name, r in results.items():
         lines.append(f"| {name} | {r['raw_sentences']} | {r['raw_pass_rate']} | {r['fallback_turns']}/{r['turns']} | {r['unsupported_sentences_shown']} | {r['time_to_first_prose_ms_p50']} |")
-    (out / "explain.md").write_text("\n".join(lines) + "\n")
+    _save(out, "explain", report, lines)
     return report
 
 
@@ -278,13 +283,11 @@ def understanding_eval(settings: Settings, out: Path = Path("bench/results"), ba
         results[name] = {"messages_all_right": round(exact / len(cases), 3), "fields_right": round(correct / (len(cases) * len(FILTER_FIELDS)), 3),
                          "wrong_filters": wrong, "llm_values_dropped_by_grounding": rejected, "llm_answers_unusable": failed if llm else None, "ms_per_message": round((time.perf_counter() - t) * 1000 / len(cases), 1)}
     report = {"messages": len(cases), "results": results}
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "understanding.json").write_text(json.dumps(report, indent=2))
     lines = ["# Query understanding", "", f"generated {datetime.now():%Y-%m-%d %H:%M}; {len(cases)} hand-labelled messages on the demo catalog (bench/data/understanding_cases.jsonl)", "",
              "| reader | messages all right | fields right | wrong filters | LLM values dropped by grounding | LLM answers unusable | ms per message |", "|---|---|---|---|---|---|---|"]
     for name, r in results.items():
         lines.append(f"| {name} | {r['messages_all_right']} | {r['fields_right']} | {r['wrong_filters']} | {r['llm_values_dropped_by_grounding']} | {r['llm_answers_unusable'] if r['llm_answers_unusable'] is not None else '—'} | {r['ms_per_message']} |")
-    (out / "understanding.md").write_text("\n".join(lines) + "\n")
+    _save(out, "understanding", report, lines)
     return report
 
 
