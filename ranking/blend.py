@@ -19,21 +19,6 @@ FEATURES = ["log_count", "decayed", "recency", "share", "item_rebuy", "rebuy_x_c
 DECAY = 0.8  # weight of a basket k baskets ago: DECAY**k
 
 
-def item_rebuy_rate(baskets_by_user: list[list[list[int]]], n_items: int) -> np.ndarray:
-    """P(an item is bought again | bought before), smoothed; high for bananas, low for a grill."""
-    again = np.zeros(n_items)
-    total = np.zeros(n_items)
-    for baskets in baskets_by_user:
-        seen: set[int] = set()
-        for b in baskets:
-            for i in set(b):
-                total[i] += 1
-                if i in seen:
-                    again[i] += 1
-            seen.update(b)
-    return (again + 1) / (total + 3)
-
-
 def features(baskets: list[list[int]], n_items: int, rebuy: np.ndarray, taste: np.ndarray, log_pop: np.ndarray) -> np.ndarray:
     """(n_items, len(FEATURES)) for one shopper, from their past baskets (oldest first)."""
     m = len(baskets)

@@ -121,7 +121,7 @@ def evaluate(
     repeats = repeat.RepeatModel().fit(histories, item_stats)
     # everything else: the learned blend, fitted on each shopper's validation basket (the last one before the test)
     baskets = {u: h.baskets for u, h in histories.items()}
-    rebuy = blend.item_rebuy_rate(list(baskets.values()), n)
+    rebuy = item_stats.rebuy_rate(n)
     log_pop = np.log1p(pop)
     rng = np.random.default_rng(7)
     fit_x: dict[str, list] = {"new": []}

@@ -66,6 +66,16 @@ class ItemStats:
             stats.own[user] = {i: (a, t) for i, (a, t) in mine.items()}
         return stats
 
+    def rebuy_rate(self, n_items: int) -> np.ndarray:
+        """P(an item is bought again | bought before) over everyone, smoothed: high for bananas,
+        low for a grill (the blend's feature)."""
+        again, total = np.zeros(n_items), np.zeros(n_items)
+        for i, a in self.again.items():
+            again[i] = a
+        for i, t in self.total.items():
+            total[i] = t
+        return (again + 1) / (total + 3)
+
     def without(self, user: str, item: int) -> tuple[float, float]:
         """(log shoppers, smoothed re-buy rate) of the item, this shopper left out."""
         a, t = self.own.get(user, {}).get(item, (0, 0))

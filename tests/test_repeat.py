@@ -27,6 +27,7 @@ def test_item_statistics_leave_the_shopper_out():
     assert stats.without("a", GRILL) == (0.0, 1 / 3)  # nobody else bought the grill
     log_users, rebuy = stats.without("a", MILK)
     assert log_users == np.log1p(1) and rebuy == (1 + 1) / (2 + 3)  # only b's two milk purchases
+    assert stats.rebuy_rate(3).tolist() == [(2 + 1) / (4 + 3), (0 + 1) / (0 + 3), (0 + 1) / (1 + 3)]  # everyone counted
 
 
 def test_features_describe_counts_and_timing():
