@@ -63,6 +63,17 @@ def attribute_reasons(p: Product, query: str) -> list[Reason]:
     return out[:2]
 
 
+def again_reason(p: Product, history: list[Event]) -> Reason | None:
+    """For a product the shopper buys regularly: how often, and when they last bought it."""
+    bought = [e for e in history if e.product_id == p.id and e.kind == "purchase"]
+    if len(bought) < 2:
+        return None
+    every = (bought[-1].ts - bought[0].ts).days / (len(bought) - 1)
+    rhythm = f", about every {every:.0f} days" if every >= 1 else ""
+    text = f"You bought this {len(bought)} times{rhythm}; last on {bought[-1].ts:%Y-%m-%d}"
+    return Reason(kind="history", text=text, evidence=[f"event:{e.id}" for e in bought[-5:]])
+
+
 def history_reason(p: Product, history: list[Event], products: dict[str, Product], vectors: dict[str, np.ndarray]) -> Reason | None:
     """The shopper's own past item this one relates to most (same brand, or close in meaning)."""
     v = vectors.get(p.id)
@@ -124,7 +135,8 @@ def build_reasons(
     polarity=None,
 ) -> list[Reason]:
     reasons = constraint_reasons(p, constraints) + attribute_reasons(p, query)
-    for extra in (history_reason(p, history, products, vectors), review_reason(p, reviews, query_vec, encode, polarity), rating_reason(p, reviews)):
+    past = again_reason(p, history) or history_reason(p, history, products, vectors)
+    for extra in (past, review_reason(p, reviews, query_vec, encode, polarity), rating_reason(p, reviews)):
         if extra is not None:
             reasons.append(extra)
     if not any(r.kind in ("constraint", "price") for r in reasons) and p.price is not None:

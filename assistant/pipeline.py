@@ -14,6 +14,7 @@ from tqdm import tqdm
 from assistant.ingest import ingest_demo
 from assistant.shop import Shop
 from ranking import train as trainer
+from ranking.repeat import Repeat
 from records import Event, Product
 
 console = Console(stderr=True)
@@ -42,9 +43,11 @@ def train_ranker(shop: Shop, config: trainer.TrainConfig | None = None) -> train
     products, matrix, sequences = training_data(shop)
     console.print(f"[bold]train[/] two-tower on {len(products)} products, {sum(map(len, sequences.values()))} events of {len(sequences)} shoppers")
     model, result = trainer.train(products, matrix, sequences, shop.embedder.name, config)
-    trainer.save(model, shop.settings.ranker_path, result)
+    again = Repeat.fit(sequences)
+    trainer.save(model, shop.settings.ranker_path, result, again)
     shop.load_ranker()
     console.print(f"[green]saved[/] {shop.settings.ranker_path} (best val Recall@10 {result.best_val_recall10:.3f}, {result.epochs} epochs, {result.seconds:.0f} s)")
+    console.print("      repeat model: " + ("fitted; a shopper's due re-buys come back" if again else "no re-purchases in the store; bought items are demoted"))
     return result
 
 

@@ -13,7 +13,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -32,7 +32,7 @@ from assistant.verifier import ECHO, Verifier
 from ranking.features import SchemaMismatch
 from ranking.rank import Ranker
 from ranking.rules import Rules, apply
-from records import Constraints, Event, Product, Reason
+from records import Constraints, Event, Product, Reason, utcnow
 from retrieval.embedder import Embedder, get_embedder
 from retrieval.indexer import SyncReport, sync
 from retrieval.recall import Recall, RecallRequest
@@ -183,9 +183,11 @@ class Shop:
         c = constraints or Constraints()
         history = self.store.history(user_id) if user_id else []
         bought = [e.product_id for e in history if e.kind == "purchase"]
+        again = self.again(user_id, history)
         texts = self.recall.query_texts(text) if text.strip() else None  # spelling fixed once per request
         query_vec = self.embedder.encode_one(texts[0]) if texts else None
-        req = RecallRequest(text=text, constraints=c, history=history, co_purchased=[p for p, _ in self.store.co_purchased(bought[-20:])], like=like or [], query_vec=query_vec, texts=texts, limit=self.settings.recall_limit)
+        due = sorted(again, key=lambda pid: -again[pid])[:20]
+        req = RecallRequest(text=text, constraints=c, history=history, co_purchased=[p for p, _ in self.store.co_purchased(bought[-20:])], like=like or [], again=due, query_vec=query_vec, texts=texts, limit=self.settings.recall_limit)
         candidates = self.recall.recall(req)
         if not candidates:
             return []
@@ -201,6 +203,8 @@ class Shop:
         else:  # no model trained yet: recall's fused order
             scored = candidates
         rules = rules or Rules(demote_ids=set(bought), max_per_category=None)
+        if rules.demote_ids and not rules.again:  # bought items the shopper re-buys are not demoted while due
+            rules = replace(rules, again={pid: p for pid, p in again.items() if pid in rules.demote_ids})
         ranked = apply(scored, products, rules)[:k]
         cards = []
         for pos, item in enumerate(ranked, start=1):
@@ -208,6 +212,13 @@ class Shop:
             reasons = self._reasons(p, text, c, history, products, vectors, query_vec)
             cards.append(Card(p, pos, float(item.score), reasons, by_id[p.id].channels if p.id in by_id else {}))
         return cards
+
+    def again(self, user_id: str | None, history: list[Event]) -> dict[str, float]:
+        """Past product → chance the shopper buys it again now; empty when the store taught no
+        repeat model (nobody re-buys anything) or the shopper has no history."""
+        if self.ranker is None or self.ranker.repeat is None or not history:
+            return {}
+        return self.ranker.repeat.chances(user_id, history, utcnow())
 
     def _reasons(self, p: Product, text: str, c: Constraints, history: list[Event], products: dict[str, Product], vectors: dict[str, np.ndarray], query_vec: np.ndarray | None) -> list[Reason]:
         reviews = self.store.reviews_for(p.id, limit=50)

@@ -49,12 +49,10 @@ def holdout_last_session(sequences: dict[str, list[Event]]) -> Split:
             continue
         train_seq[user] = events[:last]
         test[user] = basket
-        at[user] = _days(events[last])
+        at[user] = repeat.days(events[last].ts)
     return Split(train_seq, test, at)
 
 
-def _days(event: Event) -> float:
-    return event.ts.timestamp() / 86400
 
 
 def _topk(scores: np.ndarray, k: int, exclude: set[int] | None = None) -> list[int]:
@@ -64,15 +62,6 @@ def _topk(scores: np.ndarray, k: int, exclude: set[int] | None = None) -> list[i
     k = min(k, len(s))
     idx = np.argpartition(-s, k - 1)[:k]
     return idx[np.argsort(-s[idx])].tolist()
-
-
-def _history(events: list[Event], index: dict[str, int]) -> repeat.History:
-    """A shopper's carts/purchases grouped by session (in cart order), oldest first, with their times."""
-    events = [e for e in events if e.kind in TARGET_KINDS and e.product_id in index]
-    groups: dict[int, list[int]] = {}
-    for e, start in zip(events, session_starts(events)):
-        groups.setdefault(start, []).append(index[e.product_id])
-    return repeat.History(list(groups.values()), [_days(events[start]) for start in groups])
 
 
 def two_tower_scores(model: TwoTower, items_vecs: torch.Tensor, history: list[Event], index: dict[str, int]) -> np.ndarray:
@@ -116,7 +105,7 @@ def evaluate(
     als = baselines.fit_als(matrix)
 
     # past products: the repeat model, fitted on each shopper's earlier baskets
-    histories = {u: _history(split.train.get(u, []), index) for u in all_users}
+    histories = {u: repeat.History.of(split.train.get(u, []), index.get) for u in all_users}
     item_stats = repeat.ItemStats.of(histories)
     repeats = repeat.RepeatModel().fit(histories, item_stats)
     # everything else: the learned blend, fitted on each shopper's validation basket (the last one before the test)

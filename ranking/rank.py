@@ -14,7 +14,8 @@ import torch
 
 from ranking.features import MAX_HISTORY, ItemBatch, encode_items, history_weights
 from ranking.model import TwoTower
-from ranking.train import load
+from ranking.repeat import Repeat
+from ranking.train import load_all
 from records import Event, Product
 
 QUERY_WEIGHT = 1.0  # how much the message's own similarity counts next to the shopper's taste
@@ -29,15 +30,18 @@ class Scored:
 
 
 class Ranker:
-    def __init__(self, model: TwoTower):
+    """The two-tower model, and the repeat model when the store taught one (who re-buys what, when)."""
+
+    def __init__(self, model: TwoTower, repeat: Repeat | None = None):
         self.model = model
         self.schema = model.schema
+        self.repeat = repeat
 
     @classmethod
     def load(cls, path: Path, text_dim: int, embedding_model: str) -> Ranker:
-        model = load(path)
+        model, repeat = load_all(path)
         model.schema.check(text_dim, embedding_model)
-        return cls(model)
+        return cls(model, repeat if isinstance(repeat, Repeat) else None)
 
     def items(self, products: list[Product], vectors: dict[str, np.ndarray]) -> ItemBatch:
         zero = np.zeros(self.schema.text_dim, np.float32)

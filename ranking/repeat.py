@@ -15,9 +15,14 @@ because of the very basket the model is fitted on (that leak inflated an earlier
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import numpy as np
+
+from ranking.train import TARGET_KINDS, session_starts
+from records import Event
 
 FEATURES = [
     "count", "share", "share_since_first", "baskets_since", "days_since", "interval", "since_over_interval",
@@ -36,6 +41,21 @@ class History:
 
     def until(self, t: int) -> History:
         return History(self.baskets[:t], self.days[:t])
+
+    @classmethod
+    def of(cls, events: list[Event], key: Callable[[str], Hashable | None] = lambda pid: pid) -> History:
+        """Carts and purchases grouped by session (in cart order), oldest first. `key` maps a
+        product id to the item key (None: not an item the model knows)."""
+        events = [e for e in events if e.kind in TARGET_KINDS and key(e.product_id) is not None]
+        groups: dict[int, list] = {}
+        for e, start in zip(events, session_starts(events)):
+            groups.setdefault(start, []).append(key(e.product_id))
+        return cls(list(groups.values()), [days(events[start].ts) for start in groups])
+
+
+def days(ts: datetime) -> float:
+    """A time as days since the epoch (the unit of every interval here)."""
+    return ts.timestamp() / 86400
 
 
 @dataclass
@@ -155,3 +175,27 @@ class RepeatModel:
             decayed = x[:, FEATURES.index("decayed_0.8")]
             return items, decayed / (decayed.max() + 1.0)
         return items, self.model.predict_proba(x)[:, 1]
+
+
+@dataclass
+class Repeat:
+    """What serving needs to say how likely a shopper is to buy a past product again, right now:
+    the fitted model and the item statistics it was fitted with (keyed by product id)."""
+
+    model: RepeatModel
+    stats: ItemStats
+
+    @classmethod
+    def fit(cls, sequences: dict[str, list[Event]]) -> Repeat | None:
+        """None when the behaviour holds no re-purchase to learn from (a store of durable goods)."""
+        histories = {u: History.of(events) for u, events in sequences.items()}
+        stats = ItemStats.of(histories)
+        model = RepeatModel().fit(histories, stats)
+        return cls(model, stats) if model.fitted else None
+
+    def chances(self, user: str | None, events: list[Event], now: datetime) -> dict[str, float]:
+        """Product id → probability that it is in the shopper's next basket, for every product
+        they carted or bought; their live history gives the features, so a purchase a second
+        ago already counts."""
+        items, p = self.model.score(user or "", History.of(events), days(now), self.stats)
+        return {str(i): float(x) for i, x in zip(items, p)}

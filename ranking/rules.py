@@ -1,5 +1,12 @@
 """Business rules after scoring, kept apart from the model so each can be tested and tuned:
-out-of-stock items removed, already-bought items demoted, at most N per category."""
+out-of-stock items removed, already-bought items demoted, at most N per category.
+
+A past product is not always unwanted: a shopper who buys coffee beans every two weeks wants
+them back when they are due, a keyboard bought last month they do not. When the repeat model
+gives the chance p that a past product is bought again now (`again`), it moves by
+demote_by·(2p − 1): down by the full amount at p = 0, not at all at p = ½, up at p = 1.
+Without it, every bought item is demoted.
+"""
 
 from __future__ import annotations
 
@@ -21,16 +28,24 @@ class Rules:
     drop_out_of_stock: bool = True
     demote_ids: set[str] = field(default_factory=set)  # e.g. already bought
     demote_by: float = 0.5  # subtracted from the score of a demoted item
+    again: dict[str, float] = field(default_factory=dict)  # past product → chance it is bought again now
     max_per_category: int | None = None  # within the first `top` results
     top: int = 10
+
+
+def shift(product_id: str, rules: Rules) -> float:
+    """How far a product's score moves for having been bought before."""
+    if product_id in rules.again:
+        return rules.demote_by * (2 * rules.again[product_id] - 1)
+    return -rules.demote_by if product_id in rules.demote_ids else 0.0
 
 
 def apply(ranked: Sequence[HasScore], products: dict[str, Product], rules: Rules) -> list[HasScore]:
     items = [r for r in ranked if r.product_id in products]
     if rules.drop_out_of_stock:
         items = [r for r in items if products[r.product_id].stock > 0]
-    if rules.demote_ids:
-        items = sorted(items, key=lambda r: -(r.score - (rules.demote_by if r.product_id in rules.demote_ids else 0.0)))
+    if rules.demote_ids or rules.again:
+        items = sorted(items, key=lambda r: -(r.score + shift(r.product_id, rules)))
     if rules.max_per_category is None:
         return list(items)
     head, tail, seen = [], [], Counter()

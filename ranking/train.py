@@ -180,16 +180,24 @@ def train(
     return model, result
 
 
-def save(model: TwoTower, path: Path, result: TrainResult | None = None) -> None:
+def save(model: TwoTower, path: Path, result: TrainResult | None = None, repeat: object | None = None) -> None:
+    """One file for the ranking: the two-tower weights and schema, and the repeat model
+    (ranking/repeat.py) when the store's behaviour had re-purchases to learn it from."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    torch.save({"state": model.state_dict(), "schema": model.schema.to_dict(), "temperature": model.temperature, "result": result.__dict__ if result else None}, tmp)
+    blob = {"state": model.state_dict(), "schema": model.schema.to_dict(), "temperature": model.temperature, "result": result.__dict__ if result else None, "repeat": repeat}
+    torch.save(blob, tmp)
     tmp.replace(path)  # atomic: a crash never leaves a half-written model
 
 
 def load(path: Path) -> TwoTower:
+    return load_all(path)[0]
+
+
+def load_all(path: Path) -> tuple[TwoTower, object | None]:
+    """The two-tower model and the repeat model saved beside it (None if there was none)."""
     blob = torch.load(path, map_location="cpu", weights_only=False)
     model = TwoTower(FeatureSchema(**blob["schema"]), temperature=blob.get("temperature", 0.07))
     model.load_state_dict(blob["state"])
     model.eval()
-    return model
+    return model, blob.get("repeat")

@@ -4,6 +4,8 @@ fused by weighted reciprocal rank.
 - query: the message against the catalog: dense + word BM25 + trigram BM25, each in the engine, fused by score
 - history: the shopper's recent behaviour (recency- and kind-weighted mean vector)
 - item: products co-purchased with what the shopper bought (ids from the store, filtered in Qdrant)
+- again: the shopper's own past products most likely bought again now (the repeat model), when
+  there is no message: a "for you" list should hold the coffee beans that are due
 - popular: most popular products, the cold-start fallback
 """
 
@@ -31,13 +33,14 @@ class RecallRequest:
     history: list[Event] = field(default_factory=list)
     co_purchased: list[str] = field(default_factory=list)  # ids, best first, from the store
     like: list[str] = field(default_factory=list)  # "more like #2": these products' vectors are the query
+    again: list[str] = field(default_factory=list)  # past products, most likely re-bought first
     query_vec: np.ndarray | None = None  # the text's embedding, when the caller has it already
     texts: tuple[str, str] | None = None  # the text's (dense, BM25) spelling rewrite, when the caller has it
     limit: int = 100
 
 
 # How much each channel counts in the fusion; the query dominates when there is one.
-WEIGHTS = {"query": 1.0, "history": 0.5, "item": 0.35, "popular": 0.15}
+WEIGHTS = {"query": 1.0, "history": 0.5, "again": 0.5, "item": 0.35, "popular": 0.15}
 
 
 def history_vector(history: list[Event], vectors: dict[str, np.ndarray], now: datetime | None = None) -> np.ndarray | None:
@@ -89,13 +92,19 @@ class Recall:
         hv = history_vector(req.history, hist_vecs)
         if hv is not None:
             out["history"] = self.store.search(dense=hv, constraints=c, limit=n)
-        if req.co_purchased:
-            anchor = query_vec if query_vec is not None else hv
-            order = {pid: i for i, pid in enumerate(req.co_purchased)}
-            hits = self.store.search(dense=anchor, constraints=c, limit=n, only_ids=req.co_purchased) if anchor is not None else []
-            out["item"] = sorted(hits, key=lambda h: order.get(h.product_id, len(order)))
+        anchor = query_vec if query_vec is not None else hv
+        if req.co_purchased and anchor is not None:
+            out["item"] = self._in_order(req.co_purchased, anchor, c, n)
+        if req.again and hv is not None and query_vec is None and not req.like:
+            out["again"] = self._in_order(req.again, hv, c, n)
         out["popular"] = self.store.top_by("popularity", c, limit=min(n, 50))
         return {k: v for k, v in out.items() if v}
+
+    def _in_order(self, ids: list[str], anchor: np.ndarray, c: Constraints, n: int) -> list[Hit]:
+        """The given products that pass the constraints (filtered in the engine), in the given order."""
+        order = {pid: i for i, pid in enumerate(ids)}
+        hits = self.store.search(dense=anchor, constraints=c, limit=n, only_ids=ids)
+        return sorted(hits, key=lambda h: order.get(h.product_id, len(order)))
 
     def recall(self, req: RecallRequest) -> list[Candidate]:
         return fuse(self.channels(req), WEIGHTS)[: req.limit]

@@ -1,0 +1,76 @@
+"""Buy again, served: a shop whose shoppers re-buy coffee beans learns when beans are due, brings
+them back in a shopper's recommendations then, and demotes them right after a purchase."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from assistant.pipeline import train_ranker
+from ranking.repeat import Repeat
+from ranking.rules import Rules, apply
+from ranking.train import TrainConfig
+from records import Event, Product, utcnow
+
+BEANS = Product(id="beans-01", title="Lavazza Super Crema Whole Bean Coffee, 2.2 lb", brand="Lavazza", category="Home > Kitchen > Coffee", price=24.0, stock=50)
+FILTERS = Product(id="filters-01", title="Melitta #4 Cone Coffee Filters, 100 count", brand="Melitta", category="Home > Kitchen > Coffee", price=6.0, stock=50)
+GRINDER = "coffee-10a"  # a durable good from the demo catalog, bought once
+
+
+def regular(user: str, weeks: int, end: datetime) -> list[Event]:
+    """A basket a week until `end`: beans and filters in turn (beans one week before `end`),
+    the grinder in the first basket."""
+    events = []
+    for w in range(weeks):
+        ago = weeks - 1 - w  # weeks before `end`
+        basket = [BEANS.id if ago % 2 else FILTERS.id] + ([GRINDER] if w == 0 else [])
+        ts = end - timedelta(days=7 * ago)
+        events += [Event(user_id=user, product_id=pid, kind="purchase", ts=ts + timedelta(minutes=i)) for i, pid in enumerate(basket)]
+    return events
+
+
+def test_without_re_purchases_there_is_no_repeat_model():
+    events = {"a": [Event(user_id="a", product_id="x", kind="purchase", ts=utcnow())]}
+    assert Repeat.fit(events) is None
+
+
+def test_rules_move_past_products_by_their_chance_of_coming_back():
+    from ranking.rank import Scored
+
+    ps = {f"p{i}": Product(id=f"p{i}", title="x", category="A", stock=5) for i in range(3)}
+    ranked = [Scored("p0", 1.0, 0, 0), Scored("p1", 0.9, 0, 0), Scored("p2", 0.8, 0, 0)]
+    bought = {"p0", "p2"}
+    assert [r.product_id for r in apply(ranked, ps, Rules(demote_ids=bought))] == ["p1", "p0", "p2"]
+    due = Rules(demote_ids=bought, again={"p0": 0.1, "p2": 0.9})  # p2 is due, p0 is not
+    assert [r.product_id for r in apply(ranked, ps, due)] == ["p2", "p1", "p0"]
+
+
+@pytest.fixture
+def coffee_shop(fresh_shop):
+    shop = fresh_shop
+    shop.store.upsert_products([BEANS, FILTERS])
+    shop.index(progress=False)
+    now = utcnow()
+    for k in range(30):  # shoppers whose last basket is 1-14 days old
+        shop.store.add_events(regular(f"regular{k:02d}", 12 + k % 4, now - timedelta(days=1 + k % 14)))
+    train_ranker(shop, TrainConfig(epochs=2, patience=1))
+    return shop
+
+
+def test_due_beans_come_back_and_a_purchase_demotes_them_at_once(coffee_shop):
+    shop = coffee_shop
+    assert shop.ranker is not None and shop.ranker.repeat is not None
+    last = utcnow() - timedelta(days=7)  # beans last bought 14 days ago: due
+    shop.store.add_events(regular("me", 10, last))
+    chance = shop.again("me", shop.store.history("me"))
+    assert chance[BEANS.id] > 0.5 > chance[GRINDER]
+
+    cards = [c.product.id for c in shop.recommend("me", k=5)]
+    assert BEANS.id in cards[:3] and GRINDER not in cards
+    beans = next(c for c in shop.recommend("me", k=5) if c.product.id == BEANS.id)
+    assert any(r.text.startswith("You bought this 5 times, about every 14 days") for r in beans.reasons)
+
+    shop.record_event(Event(user_id="me", product_id=BEANS.id, kind="purchase", ts=utcnow()))
+    assert shop.again("me", shop.store.history("me"))[BEANS.id] < 0.5
+    assert BEANS.id not in [c.product.id for c in shop.recommend("me", k=5)][:3]
