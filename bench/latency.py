@@ -1,5 +1,6 @@
-"""Latency of the serving path on the demo shop: rank() of 500 candidates, recall, a chat turn
-(time to cards, time to first prose token). Prints figures and writes bench/results/latency.{json,md}.
+"""Latency of the serving path on the demo shop: rank() of 500 candidates, the repeat model's
+chances for a shopper with 150 past products, recall, a chat turn (time to cards, time to
+first prose token). Prints figures and writes bench/results/latency.{json,md}.
 
     .venv/bin/python bench/latency.py [--turns 20]
 """
@@ -11,6 +12,7 @@ import json
 import sys
 import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +23,8 @@ from assistant.ingest import ingest_demo  # noqa: E402
 from assistant.pipeline import train_ranker  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 from assistant.shop import Shop  # noqa: E402
+from ranking.repeat import Repeat  # noqa: E402
+from records import Event, utcnow  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "results"
 QUERIES = ["a quiet keyboard for the office under $100", "noise cancelling headphones", "espresso machine", "waterproof hiking backpack", "trail running shoes under $150"]
@@ -28,6 +32,35 @@ QUERIES = ["a quiet keyboard for the office under $100", "noise cancelling headp
 
 def pct(xs: list[float]) -> dict[str, float]:
     return {"p50_ms": round(float(np.percentile(xs, 50)), 2), "p99_ms": round(float(np.percentile(xs, 99)), 2), "n": len(xs)}
+
+
+def grocery_shoppers(users: int = 200, weeks: int = 30, items: int = 600, seed: int = 7) -> dict[str, list[Event]]:
+    """Synthetic weekly baskets (the demo holds no re-buys): each shopper has 40 staples, each
+    re-bought with its own period, plus a few one-off items a week."""
+    rng = np.random.default_rng(seed)
+    now, out = utcnow(), {}
+    for u in range(users):
+        staples, periods = rng.choice(items, 40, replace=False), rng.integers(1, 6, 40)
+        events = []
+        for w in range(weeks):
+            ts = now - timedelta(days=7 * (weeks - w))
+            basket = [*staples[(w % periods) == 0], *rng.choice(items, 4)]
+            events += [Event(user_id=f"g{u}", product_id=f"item{i}", kind="purchase", ts=ts + timedelta(minutes=k)) for k, i in enumerate(basket)]
+        out[f"g{u}"] = events
+    return out
+
+
+def repeat_latency(n: int = 300) -> list[float]:
+    sequences = grocery_shoppers()
+    repeat = Repeat.fit(sequences)
+    assert repeat is not None
+    history = max(sequences.values(), key=lambda es: len({e.product_id for e in es}))  # 150 past products
+    times = []
+    for _ in range(n):
+        t = time.perf_counter()
+        repeat.chances("g0", history, utcnow())
+        times.append((time.perf_counter() - t) * 1000)
+    return times
 
 
 def main() -> None:
@@ -61,6 +94,8 @@ def main() -> None:
         shop.ranker.rank(history, hp, cands, cvecs, q)
         rank_ms.append((time.perf_counter() - t) * 1000)
 
+    repeat_ms = repeat_latency()
+
     recommend_ms, cards_ms, first_token_ms, turn_ms = [], [], [], []
     for i in range(args.turns):
         t = time.perf_counter()
@@ -79,6 +114,7 @@ def main() -> None:
 
     report = {
         "rank_500_candidates": pct(rank_ms),
+        "repeat_chances": pct(repeat_ms),
         "recommend": pct(recommend_ms),
         "chat_time_to_cards": pct(cards_ms),
         "chat_time_to_first_prose": pct(first_token_ms),
