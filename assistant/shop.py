@@ -186,7 +186,7 @@ class Shop:
         again = self.again(user_id, history)
         texts = self.recall.query_texts(text) if text.strip() else None  # spelling fixed once per request
         query_vec = self.embedder.encode_one(texts[0]) if texts else None
-        due = sorted(again, key=lambda pid: -again[pid])[:20]
+        due = sorted(again, key=lambda pid: -again[pid])[:50]
         req = RecallRequest(text=text, constraints=c, history=history, co_purchased=[p for p, _ in self.store.co_purchased(bought[-20:])], like=like or [], again=due, query_vec=query_vec, texts=texts, limit=self.settings.recall_limit)
         candidates = self.recall.recall(req)
         if not candidates:
@@ -203,8 +203,10 @@ class Shop:
         else:  # no model trained yet: recall's fused order
             scored = candidates
         rules = rules or Rules(demote_ids=set(bought), max_per_category=None)
-        if rules.demote_ids and not rules.again:  # bought items the shopper re-buys are not demoted while due
-            rules = replace(rules, again={pid: p for pid, p in again.items() if pid in rules.demote_ids})
+        if rules.demote_ids and not rules.again and self.ranker is not None and self.ranker.repeat is not None:
+            # bought items the shopper re-buys are not demoted while due; with no message, due ones lead
+            mine = {pid: p for pid, p in again.items() if pid in rules.demote_ids}
+            rules = replace(rules, again=mine, due_first=not text.strip() and not like, due_at=self.ranker.repeat.due_at)
         ranked = apply(scored, products, rules)[:k]
         cards = []
         for pos, item in enumerate(ranked, start=1):

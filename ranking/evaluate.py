@@ -6,7 +6,10 @@ without such an item in the basket are skipped). Baselines run in the same pass.
 
 `learned_blend` is the product's own ranking: past products first, in the repeat model's
 order (ranking/repeat.py), then everything else by the two-tower blend (ranking/blend.py);
-in the new-items setting only the blend counts.
+in the new-items setting only the blend counts. `served` is what `Shop.recommend` computes for a
+shopper without a message, over the whole catalog instead of recall's candidates: the two-tower
+taste, each past purchase moved by the rules' demote_by·(2p − 1) with p from the repeat model,
+and the past products likelier than a new guess (`repeat.due_bar`) leading.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from __future__ import annotations
 import json
 import time
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -23,12 +26,15 @@ import torch
 
 from ranking import baselines, blend, repeat
 from ranking.features import MAX_HISTORY, history_weights
+from ranking.rank import Scored
+from ranking.rules import Rules, apply, shift
 from ranking.metrics import hit_rate_at_k, ndcg_at_k, recall_at_k
 from ranking.model import TwoTower
-from ranking.train import TARGET_KINDS, TrainConfig, load, save, session_starts, train
+from ranking.train import TARGET_KINDS, TrainConfig, load, save, saved_result, session_starts, train
 from records import Event, Product
 
 K = (10, 20)
+SERVED_RULES = Rules(due_first=True)  # serving without a message: due re-buys lead, other bought items demoted
 
 
 @dataclass
@@ -88,6 +94,7 @@ def evaluate(
     users = sorted(split.test)
     if model_path is not None and model_path.exists():
         model, result = load(model_path), None
+        reused = {**(saved_result(model_path) or {}), "reused": str(model_path)}
     else:
         model, result = train(products, vectors, split.train, embedding_model, config)
         if model_path is not None:
@@ -108,6 +115,8 @@ def evaluate(
     histories = {u: repeat.History.of(split.train.get(u, []), index.get) for u in all_users}
     item_stats = repeat.ItemStats.of(histories)
     repeats = repeat.RepeatModel().fit(histories, item_stats)
+    due_at = repeat.due_bar(histories, item_stats)
+    catalog = {str(i): p.model_copy(update={"id": str(i), "stock": 1}) for i, p in enumerate(products)}  # rules see index ids
     # everything else: the learned blend, fitted on each shopper's validation basket (the last one before the test)
     baskets = {u: h.baskets for u, h in histories.items()}
     rebuy = item_stats.rebuy_rate(n)
@@ -132,7 +141,7 @@ def evaluate(
         fit_y["new"].append(yn)
     blends = {s: blend.Blend.fit(fit_x[s], fit_y[s]) for s in fit_x}
 
-    methods = ["popularity", "buy_again", "item_knn", "als", "two_tower", "learned_blend"] + [f"buy_again+{w}*two_tower" for w in blend_weights]
+    methods = ["popularity", "buy_again", "item_knn", "als", "two_tower", "learned_blend", "served"] + [f"buy_again+{w}*two_tower" for w in blend_weights]
     sums = {s: {m: defaultdict(float) for m in methods} for s in ("all", "new")}
     counts = {"all": 0, "new": 0}
     for u in users:
@@ -156,6 +165,14 @@ def evaluate(
         past, chance = repeats.score(u, histories[u], split.at[u], item_stats)
         ranked = explore.copy()
         ranked[past] = explore.max() + 1 + chance  # past products first, in the repeat model's order
+        rules = replace(SERVED_RULES, demote_ids={str(i) for i in hist_idx}, again={str(i): float(c) for i, c in zip(past, chance)}, due_at=due_at)
+        served = tt.copy()
+        for i in set(hist_idx):
+            served[i] += shift(str(i), rules)
+        cands = sorted({*np.argsort(-served)[:200].tolist(), *past}, key=lambda i: -served[i])  # recall brings past products in
+        order = apply([Scored(str(i), float(served[i]), 0.0, 0.0) for i in cands], catalog, rules)
+        scores["served"] = np.full(n, -np.inf)
+        scores["served"][[int(r.product_id) for r in order]] = -np.arange(len(order), dtype=float)
         seen = set(hist_idx)
         new_truth = truth - seen
         for setting, target, exclude in (("all", truth, None), ("new", new_truth, seen)):
@@ -174,9 +191,10 @@ def evaluate(
     metrics = {s: {m: {k: round(v / max(counts[s], 1), 4) for k, v in acc.items()} for m, acc in sums[s].items()} for s in sums}
     return {
         "blend_weights": {s: b.describe() for s, b in blends.items()},
+        "served_due_at": round(due_at, 4),  # a past product with a higher chance of coming back leads
         "users": counts,
         "items": n,
-        "train": result.__dict__ if result else f"reused {model_path}",
+        "train": result.__dict__ if result else reused,
         "metrics": metrics,
         "seconds": round(time.time() - started, 1),
     }
@@ -185,7 +203,9 @@ def evaluate(
 def write_report(report: dict, out: Path, name: str) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     (out / f"{name}.json").write_text(json.dumps(report, indent=2, default=str))
-    lines = [f"# {name}", "", f"generated {datetime.now():%Y-%m-%d %H:%M}, {report['items']} items, users: {report['users']}", ""]
+    lines = [f"# {name}", "", f"generated {datetime.now():%Y-%m-%d %H:%M}, {report['items']} items, users: {report['users']}", "",
+             "learned_blend: past products in the repeat model's order, then the two-tower blend. served: what the shop answers "
+             f"a shopper with no message (two-tower taste, bought items demoted, past products with a chance ≥ {report.get('served_due_at')} first).", ""]
     for setting, table in report["metrics"].items():
         lines += [f"## {setting} items", "", "| method | Recall@10 | Recall@20 | NDCG@10 | HitRate@10 |", "|---|---|---|---|---|"]
         for m, v in table.items():

@@ -30,6 +30,10 @@ FEATURES = [
     "baskets", "basket_mean", "user_rebuy", "item_log_users", "item_rebuy", "days_since_previous_basket",
 ]
 TARGET_BASKETS = 5  # each shopper's last five baskets before the one predicted are the fitting targets
+# A past product put ahead of everything new needs at least this chance, whatever the data says a
+# new guess is worth: where shoppers never buy anything new, a grinder bought once with a 0.1%
+# chance must not lead. On Instacart the floor costs nothing measurable (NDCG@10 0.4866 vs 0.4870).
+DUE_FLOOR = 0.05
 
 
 @dataclass
@@ -177,13 +181,37 @@ class RepeatModel:
         return items, self.model.predict_proba(x)[:, 1]
 
 
+def new_item_precision(histories: dict[str, History], stats: ItemStats, k: int = 10, targets: int = TARGET_BASKETS) -> float:
+    """How often a good guess at something new is bought: the share of the k most popular items
+    a shopper never bought that are in their next basket, over the fitting baskets. A past
+    product whose chance of coming back is higher than this deserves a place before anything
+    new (the bar `Rules.due_at`); popularity is a fair stand-in for the best new guess here
+    (on Instacart it scores new items about as well as the two-tower model)."""
+    popular = sorted(stats.users, key=lambda i: -stats.users[i])
+    hits = guesses = 0
+    for h in histories.values():
+        for t in range(max(1, len(h.baskets) - targets), len(h.baskets)):
+            seen = {i for b in h.baskets[:t] for i in b}
+            guess = [i for i in popular[: k + len(seen)] if i not in seen][:k]
+            hits += len(set(guess) & set(h.baskets[t]))
+            guesses += len(guess)
+    return hits / guesses if guesses else 0.0
+
+
+def due_bar(histories: dict[str, History], stats: ItemStats) -> float:
+    """The chance from which a past product leads a list without a message."""
+    return max(DUE_FLOOR, new_item_precision(histories, stats))
+
+
 @dataclass
 class Repeat:
     """What serving needs to say how likely a shopper is to buy a past product again, right now:
-    the fitted model and the item statistics it was fitted with (keyed by product id)."""
+    the fitted model, the item statistics it was fitted with (keyed by product id), and how
+    likely a new guess is bought (`new_item_precision`): the bar for "due"."""
 
     model: RepeatModel
     stats: ItemStats
+    due_at: float = 0.5
 
     @classmethod
     def fit(cls, sequences: dict[str, list[Event]]) -> Repeat | None:
@@ -191,7 +219,7 @@ class Repeat:
         histories = {u: History.of(events) for u, events in sequences.items()}
         stats = ItemStats.of(histories)
         model = RepeatModel().fit(histories, stats)
-        return cls(model, stats) if model.fitted else None
+        return cls(model, stats, due_bar(histories, stats)) if model.fitted else None
 
     def chances(self, user: str | None, events: list[Event], now: datetime) -> dict[str, float]:
         """Product id → probability that it is in the shopper's next basket, for every product

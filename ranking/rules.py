@@ -5,7 +5,10 @@ A past product is not always unwanted: a shopper who buys coffee beans every two
 them back when they are due, a keyboard bought last month they do not. When the repeat model
 gives the chance p that a past product is bought again now (`again`), it moves by
 demote_by·(2p − 1): down by the full amount at p = 0, not at all at p = ½, up at p = 1.
-Without it, every bought item is demoted.
+Without it, every bought item is demoted. With no message to answer (a "for you" list),
+`due_first` puts the past products likelier to be bought than a good new guess (`due_at`,
+measured by the repeat model) ahead of everything, most likely first: on Instacart that is
+what lifts the served NDCG@10 from the two-tower's 0.35 to 0.487 (bench/results/ranking_instacart.md).
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ class Rules:
     demote_ids: set[str] = field(default_factory=set)  # e.g. already bought
     demote_by: float = 0.5  # subtracted from the score of a demoted item
     again: dict[str, float] = field(default_factory=dict)  # past product → chance it is bought again now
+    due_first: bool = False  # past products with a chance ≥ due_at lead (no message to answer)
+    due_at: float = 0.5
     max_per_category: int | None = None  # within the first `top` results
     top: int = 10
 
@@ -46,6 +51,10 @@ def apply(ranked: Sequence[HasScore], products: dict[str, Product], rules: Rules
         items = [r for r in items if products[r.product_id].stock > 0]
     if rules.demote_ids or rules.again:
         items = sorted(items, key=lambda r: -(r.score + shift(r.product_id, rules)))
+    if rules.due_first:
+        due = sorted((r for r in items if rules.again.get(r.product_id, 0.0) >= rules.due_at), key=lambda r: -rules.again[r.product_id])
+        lead = {r.product_id for r in due}
+        items = due + [r for r in items if r.product_id not in lead]
     if rules.max_per_category is None:
         return list(items)
     head, tail, seen = [], [], Counter()

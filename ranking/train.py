@@ -194,6 +194,11 @@ def load(path: Path) -> TwoTower:
     return load_all(path)[0]
 
 
+def saved_result(path: Path) -> dict | None:
+    """How the saved model's training went (epochs, validation recall, seconds), if recorded."""
+    return torch.load(path, map_location="cpu", weights_only=False).get("result")
+
+
 def load_all(path: Path) -> tuple[TwoTower, object | None]:
     """The two-tower model and the repeat model saved beside it (None if there was none)."""
     blob = torch.load(path, map_location="cpu", weights_only=False)

@@ -3,12 +3,13 @@ them back in a shopper's recommendations then, and demotes them right after a pu
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
 
 from assistant.pipeline import train_ranker
-from ranking.repeat import Repeat
+from ranking.repeat import DUE_FLOOR, History, ItemStats, Repeat, due_bar, new_item_precision
 from ranking.rules import Rules, apply
 from ranking.train import TrainConfig
 from records import Event, Product, utcnow
@@ -46,6 +47,27 @@ def test_rules_move_past_products_by_their_chance_of_coming_back():
     assert [r.product_id for r in apply(ranked, ps, due)] == ["p2", "p1", "p0"]
 
 
+def test_with_no_message_due_products_lead_however_the_model_scored_them():
+    from ranking.rank import Scored
+
+    ps = {f"p{i}": Product(id=f"p{i}", title="x", category="A", stock=5) for i in range(4)}
+    ranked = [Scored(f"p{i}", 1.0 - i / 10, 0, 0) for i in range(4)]
+    rules = Rules(demote_ids={"p2", "p3"}, again={"p2": 0.2, "p3": 0.3}, due_first=True, due_at=0.1)
+    assert [r.product_id for r in apply(ranked, ps, rules)] == ["p3", "p2", "p0", "p1"]
+    assert [r.product_id for r in apply(ranked, ps, replace(rules, due_at=0.5))][:2] == ["p0", "p1"]
+
+
+def test_the_bar_for_due_is_how_often_a_popular_new_guess_is_bought():
+    # everyone buys item 0 every time; item 1 is new to "b" in its last basket and popular
+    histories = {"a": History([[0, 1], [0, 1]], [0.0, 7.0]), "b": History([[0], [0, 1]], [0.0, 7.0])}
+    stats = ItemStats.of(histories)
+    assert new_item_precision(histories, stats, k=1) == 1.0  # b's one new guess (item 1) was bought
+    assert due_bar(histories, stats) == 1.0
+    loyal = {"a": History([[0], [0]], [0.0, 7.0]), "b": History([[1], [1]], [0.0, 7.0])}  # nobody tries anything new
+    assert new_item_precision(loyal, ItemStats.of(loyal)) == 0.0
+    assert due_bar(loyal, ItemStats.of(loyal)) == DUE_FLOOR
+
+
 @pytest.fixture
 def coffee_shop(fresh_shop):
     shop = fresh_shop
@@ -67,7 +89,7 @@ def test_due_beans_come_back_and_a_purchase_demotes_them_at_once(coffee_shop):
     assert chance[BEANS.id] > 0.5 > chance[GRINDER]
 
     cards = [c.product.id for c in shop.recommend("me", k=5)]
-    assert BEANS.id in cards[:3] and GRINDER not in cards
+    assert cards[0] == BEANS.id and GRINDER not in cards  # no message: what is due leads
     beans = next(c for c in shop.recommend("me", k=5) if c.product.id == BEANS.id)
     assert any(r.text.startswith("You bought this 5 times, about every 14 days") for r in beans.reasons)
 

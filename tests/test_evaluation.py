@@ -31,7 +31,7 @@ def test_ranking_report_on_the_demo_shop(demo_shop, tmp_path):
         for method, m in report["metrics"][setting].items():
             assert 0.0 <= m["NDCG@10"] <= 1.0 and m["Recall@10"] <= m["Recall@20"] + 1e-9, method
     path = write_report(report, tmp_path, "demo")
-    assert "| learned_blend |" in path.read_text()
+    assert "| learned_blend |" in path.read_text() and "| served |" in path.read_text()
 
 
 def test_retrieval_scoring_uses_graded_gains():
