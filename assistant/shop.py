@@ -199,7 +199,8 @@ class Shop:
             query_vec = np.mean(liked, axis=0) if liked else None
         by_id = {cand.product_id: cand for cand in candidates}
         if self.ranker is not None:
-            scored = self.ranker.rank(history, products, [products[i] for i in ids if i in products], vectors, query_vec)
+            what_next = not text.strip() and not like  # no message: rank by what they will buy next
+            scored = self.ranker.rank(history, products, [products[i] for i in ids if i in products], vectors, query_vec, popularity=what_next)
         else:  # no model trained yet: recall's fused order
             scored = candidates
         rules = rules or Rules(demote_ids=set(bought), max_per_category=None)

@@ -6,10 +6,12 @@ without such an item in the basket are skipped). Baselines run in the same pass.
 
 `learned_blend` is the product's own ranking: past products first, in the repeat model's
 order (ranking/repeat.py), then everything else by the two-tower blend (ranking/blend.py);
-in the new-items setting only the blend counts. `served` is what `Shop.recommend` computes for a
-shopper without a message, over the whole catalog instead of recall's candidates: the two-tower
-taste, each past purchase moved by the rules' demote_by·(2p − 1) with p from the repeat model,
-and the past products likelier than a new guess (`repeat.due_bar`) leading.
+in the new-items setting only the blend counts. `served` is what
+`Shop.recommend` computes for a shopper without a message, over the whole catalog instead of
+recall's candidates: the two-tower taste plus the popularity its training took out (T·log Q)
+for products new to the shopper,
+each past purchase moved by the rules' demote_by·(2p − 1) with p from the repeat model, and the
+past products likelier than a new guess (`repeat.due_bar`) leading.
 """
 
 from __future__ import annotations
@@ -116,6 +118,7 @@ def evaluate(
     item_stats = repeat.ItemStats.of(histories)
     repeats = repeat.RepeatModel().fit(histories, item_stats)
     due_at = repeat.due_bar(histories, item_stats)
+    prior = model.prior([p.id for p in products])
     catalog = {str(i): p.model_copy(update={"id": str(i), "stock": 1}) for i, p in enumerate(products)}  # rules see index ids
     # everything else: the learned blend, fitted on each shopper's validation basket (the last one before the test)
     baskets = {u: h.baskets for u, h in histories.items()}
@@ -166,7 +169,8 @@ def evaluate(
         ranked = explore.copy()
         ranked[past] = explore.max() + 1 + chance  # past products first, in the repeat model's order
         rules = replace(SERVED_RULES, demote_ids={str(i) for i in hist_idx}, again={str(i): float(c) for i, c in zip(past, chance)}, due_at=due_at)
-        served = tt.copy()
+        served = tt + prior  # as Ranker.rank(popularity=True): the shopper's own products count as unseen
+        served[hist_idx] = tt[hist_idx] + model.prior(["unseen"])[0]
         for i in set(hist_idx):
             served[i] += shift(str(i), rules)
         cands = sorted({*np.argsort(-served)[:200].tolist(), *past}, key=lambda i: -served[i])  # recall brings past products in
@@ -205,7 +209,7 @@ def write_report(report: dict, out: Path, name: str) -> Path:
     (out / f"{name}.json").write_text(json.dumps(report, indent=2, default=str))
     lines = [f"# {name}", "", f"generated {datetime.now():%Y-%m-%d %H:%M}, {report['items']} items, users: {report['users']}", "",
              "learned_blend: past products in the repeat model's order, then the two-tower blend. served: what the shop answers "
-             f"a shopper with no message (two-tower taste, bought items demoted, past products with a chance ≥ {report.get('served_due_at')} first).", ""]
+             f"a shopper with no message (two-tower taste + T·log Q for products new to the shopper, bought items demoted, past products with a chance ≥ {report.get('served_due_at')} first).", ""]
     for setting, table in report["metrics"].items():
         lines += [f"## {setting} items", "", "| method | Recall@10 | Recall@20 | NDCG@10 | HitRate@10 |", "|---|---|---|---|---|"]
         for m, v in table.items():

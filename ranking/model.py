@@ -8,6 +8,7 @@ score:      cosine(user, item) / temperature
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -61,6 +62,17 @@ class TwoTower(nn.Module):
         self.items = ItemTower(schema, dim)
         self.users = UserTower(dim)
         self.temperature = temperature
+        # log Q(item), the sampling correction taken out in training (ranking/train.py), by product id;
+        # serving adds it back when the question is "what will they buy next" (no message)
+        self.log_q: dict[str, float] = {}
+        self.log_q_unseen = 0.0  # for a product nobody carted or bought in training
+
+    def prior(self, product_ids: list[str], own: set[str] = frozenset()) -> np.ndarray:
+        """T·log Q per product: in taste units, the popularity the logQ correction removed. The
+        shopper's `own` products count as unseen: whether they come back is the repeat model's
+        question, not the crowd's."""
+        log_q = [self.log_q_unseen if i in own else self.log_q.get(i, self.log_q_unseen) for i in product_ids]
+        return self.temperature * np.array(log_q, dtype=np.float32)
 
     def user_vector(self, hist_vecs: torch.Tensor, weights: list[float]) -> torch.Tensor:
         """One shopper's vector from the item-tower vectors of their history (L, dim), L may be 0."""

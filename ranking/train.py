@@ -139,6 +139,8 @@ def train(
         log_q[i] = float(np.log(n / len(train_s.target)))
 
     model = TwoTower(schema, temperature=config.temperature)
+    model.log_q = {p.id: float(log_q[i]) for i, p in enumerate(products) if i in counts}
+    model.log_q_unseen = float(np.log(0.5 / len(train_s.target)))
     opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     best, best_state, bad, history = -1.0, None, 0, []
     started = time.time()
@@ -185,7 +187,8 @@ def save(model: TwoTower, path: Path, result: TrainResult | None = None, repeat:
     (ranking/repeat.py) when the store's behaviour had re-purchases to learn it from."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    blob = {"state": model.state_dict(), "schema": model.schema.to_dict(), "temperature": model.temperature, "result": result.__dict__ if result else None, "repeat": repeat}
+    blob = {"state": model.state_dict(), "schema": model.schema.to_dict(), "temperature": model.temperature, "result": result.__dict__ if result else None, "repeat": repeat,
+            "log_q": model.log_q, "log_q_unseen": model.log_q_unseen}
     torch.save(blob, tmp)
     tmp.replace(path)  # atomic: a crash never leaves a half-written model
 
@@ -204,5 +207,6 @@ def load_all(path: Path) -> tuple[TwoTower, object | None]:
     blob = torch.load(path, map_location="cpu", weights_only=False)
     model = TwoTower(FeatureSchema(**blob["schema"]), temperature=blob.get("temperature", 0.07))
     model.load_state_dict(blob["state"])
+    model.log_q, model.log_q_unseen = blob.get("log_q") or {}, blob.get("log_q_unseen", 0.0)
     model.eval()
     return model, blob.get("repeat")

@@ -65,6 +65,24 @@ def test_a_purchase_moves_related_items_up_without_retraining(demo_shop):
     assert np.mean([after[i] for i in related]) < np.mean([before[i] for i in related]) - 1
 
 
+def test_popularity_taken_out_in_training_is_added_back_only_when_asked(demo_shop):
+    model = demo_shop.ranker.model  # as loaded from the saved file
+    assert model.log_q, "the model file keeps the training's log Q"
+    top = max(model.log_q, key=model.log_q.get)
+    assert model.prior([top])[0] > model.prior(["never-bought"])[0] == pytest.approx(model.temperature * model.log_q_unseen)
+    history = demo_shop.store.history("u01")
+    hp = demo_shop.store.get_products(e.product_id for e in history)
+    cands = list(demo_shop.store.iter_products())[:30] + list(hp.values())
+    vectors = demo_shop.vectors.vectors([p.id for p in cands] + list(hp))
+    plain = {s.product_id: s.score for s in demo_shop.ranker.rank(history, hp, cands, vectors)}
+    prior = {s.product_id: s.score for s in demo_shop.ranker.rank(history, hp, cands, vectors, popularity=True)}
+    own = {e.product_id for e in history if e.kind in ("purchase", "cart")}
+    assert own & set(prior) and set(prior) - own
+    for p in cands:  # the shopper's own products count as unseen: coming back is the repeat model's call
+        expected = float(model.prior(["never-bought"] if p.id in own else [p.id])[0])
+        assert prior[p.id] - plain[p.id] == pytest.approx(expected, abs=1e-5)
+
+
 def test_cold_start_new_product_and_new_user(demo_shop):
     shop = demo_shop
     new = Product(id="brand-new", title="Silent office keyboard", category="Brand New > Category", price=70.0, stock=3)
