@@ -6,12 +6,8 @@ without such an item in the basket are skipped). Baselines run in the same pass.
 
 `learned_blend` is the product's own ranking: past products first, in the repeat model's
 order (ranking/repeat.py), then everything else by the two-tower blend (ranking/blend.py);
-in the new-items setting only the blend counts. `served` is what
-`Shop.recommend` computes for a shopper without a message, over the whole catalog instead of
-recall's candidates: the two-tower taste plus the popularity its training took out (T·log Q)
-for products new to the shopper,
-each past purchase moved by the rules' demote_by·(2p − 1) with p from the repeat model, and the
-past products likelier than a new guess (`repeat.due_bar`) leading.
+in the new-items setting only the blend counts. `served` is what `Shop.recommend` computes for
+a shopper without a message, over the whole catalog instead of recall's candidates (`_served`).
 """
 
 from __future__ import annotations
@@ -29,7 +25,7 @@ import torch
 from ranking import baselines, blend, repeat
 from ranking.features import MAX_HISTORY, history_weights
 from ranking.rank import Scored
-from ranking.rules import Rules, apply, shift
+from ranking.rules import Rules, apply
 from ranking.metrics import hit_rate_at_k, ndcg_at_k, recall_at_k
 from ranking.model import TwoTower
 from ranking.train import TARGET_KINDS, TrainConfig, load, save, saved_result, session_starts, train
@@ -61,8 +57,6 @@ def holdout_last_session(sequences: dict[str, list[Event]]) -> Split:
     return Split(train_seq, test, at)
 
 
-
-
 def _topk(scores: np.ndarray, k: int, exclude: set[int] | None = None) -> list[int]:
     s = scores.copy()
     if exclude:
@@ -70,6 +64,19 @@ def _topk(scores: np.ndarray, k: int, exclude: set[int] | None = None) -> list[i
     k = min(k, len(s))
     idx = np.argpartition(-s, k - 1)[:k]
     return idx[np.argsort(-s[idx])].tolist()
+
+
+def _served(model: TwoTower, products: list[Product], taste: np.ndarray, own: set[int], chance: dict[int, float], due_at: float, catalog: dict[str, Product]) -> np.ndarray:
+    """Scores whose order is what the shop serves a shopper without a message: the two-tower
+    taste plus T·log Q (Ranker.rank(popularity=True), own products counted as unseen), then the
+    rules: bought products moved by demote_by·(2p − 1), those with p ≥ due_at first."""
+    scores = taste + model.prior([p.id for p in products], own={products[i].id for i in own})
+    rules = replace(SERVED_RULES, demote_ids={str(i) for i in own}, again={str(i): float(c) for i, c in chance.items()}, due_at=due_at)
+    cands = sorted({*np.argsort(-scores)[:200].tolist(), *chance}, key=lambda i: -scores[i])  # recall brings past products in
+    order = apply([Scored(str(i), float(scores[i]), 0.0, 0.0) for i in cands], catalog, rules)
+    out = np.full(len(products), -np.inf)
+    out[[int(r.product_id) for r in order]] = -np.arange(len(order), dtype=float)
+    return out
 
 
 def two_tower_scores(model: TwoTower, items_vecs: torch.Tensor, history: list[Event], index: dict[str, int]) -> np.ndarray:
@@ -118,7 +125,6 @@ def evaluate(
     item_stats = repeat.ItemStats.of(histories)
     repeats = repeat.RepeatModel().fit(histories, item_stats)
     due_at = repeat.due_bar(histories, item_stats)
-    prior = model.prior([p.id for p in products])
     catalog = {str(i): p.model_copy(update={"id": str(i), "stock": 1}) for i, p in enumerate(products)}  # rules see index ids
     # everything else: the learned blend, fitted on each shopper's validation basket (the last one before the test)
     baskets = {u: h.baskets for u, h in histories.items()}
@@ -168,15 +174,7 @@ def evaluate(
         past, chance = repeats.score(u, histories[u], split.at[u], item_stats)
         ranked = explore.copy()
         ranked[past] = explore.max() + 1 + chance  # past products first, in the repeat model's order
-        rules = replace(SERVED_RULES, demote_ids={str(i) for i in hist_idx}, again={str(i): float(c) for i, c in zip(past, chance)}, due_at=due_at)
-        served = tt + prior  # as Ranker.rank(popularity=True): the shopper's own products count as unseen
-        served[hist_idx] = tt[hist_idx] + model.prior(["unseen"])[0]
-        for i in set(hist_idx):
-            served[i] += shift(str(i), rules)
-        cands = sorted({*np.argsort(-served)[:200].tolist(), *past}, key=lambda i: -served[i])  # recall brings past products in
-        order = apply([Scored(str(i), float(served[i]), 0.0, 0.0) for i in cands], catalog, rules)
-        scores["served"] = np.full(n, -np.inf)
-        scores["served"][[int(r.product_id) for r in order]] = -np.arange(len(order), dtype=float)
+        scores["served"] = _served(model, products, tt, set(hist_idx), dict(zip(past, chance)), due_at, catalog)
         seen = set(hist_idx)
         new_truth = truth - seen
         for setting, target, exclude in (("all", truth, None), ("new", new_truth, seen)):
