@@ -64,13 +64,14 @@ def attribute_reasons(p: Product, query: str) -> list[Reason]:
 
 
 def again_reason(p: Product, history: list[Event]) -> Reason | None:
-    """For a product the shopper buys regularly: how often, and when they last bought it."""
+    """For a product the shopper buys regularly: how often since when (true of whatever window of
+    the history was read), and when they last bought it."""
     bought = [e for e in history if e.product_id == p.id and e.kind == "purchase"]
     if len(bought) < 2:
         return None
     every = (bought[-1].ts - bought[0].ts).days / (len(bought) - 1)
     rhythm = f", about every {every:.0f} days" if every >= 1 else ""
-    text = f"You bought this {len(bought)} times{rhythm}; last on {bought[-1].ts:%Y-%m-%d}"
+    text = f"You bought this {len(bought)} times since {bought[0].ts:%Y-%m-%d}{rhythm}; last on {bought[-1].ts:%Y-%m-%d}"
     return Reason(kind="history", text=text, evidence=[f"event:{e.id}" for e in bought[-5:]])
 
 

@@ -48,6 +48,9 @@ OFF_TOPIC_ANCHORS = [
     "how are you doing today", "who are you, what is your name", "what time is it",
 ]
 OFF_TOPIC_MIN, OFF_TOPIC_MARGIN = 0.45, 0.1
+# A shopper's events read per request: enough for a weekly grocery shopper's rhythm (the repeat
+# model counts and spaces their purchases), few enough to read in milliseconds.
+HISTORY_EVENTS = 1000
 
 
 @dataclass
@@ -181,7 +184,7 @@ class Shop:
         """Recall → rank → rules → cards with reasons. Works for a known user, a new one, or none."""
         k = k or self.settings.cards
         c = constraints or Constraints()
-        history = self.store.history(user_id) if user_id else []
+        history = self.store.history(user_id, limit=HISTORY_EVENTS) if user_id else []
         bought = [e.product_id for e in history if e.kind == "purchase"]
         again = self.again(user_id, history)
         texts = self.recall.query_texts(text) if text.strip() else None  # spelling fixed once per request
@@ -345,7 +348,7 @@ class Shop:
         picked = [shown[r - 1] for r in positions if 0 < r <= len(shown)]
         if not picked:
             return Answer([], "Which product do you mean? Ask for suggestions first, then say “why #1” or “compare the first two”.", req)
-        history = self.store.history(user_id) if user_id else []
+        history = self.store.history(user_id, limit=HISTORY_EVENTS) if user_id else []
         products = self.store.get_products(picked + [e.product_id for e in history])
         vectors = self.vectors.vectors(list({*picked, *(e.product_id for e in history)}))
         query_vec = self.embedder.encode_one(req.text) if req.text else None

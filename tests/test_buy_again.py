@@ -91,7 +91,8 @@ def test_due_beans_come_back_and_a_purchase_demotes_them_at_once(coffee_shop):
     cards = [c.product.id for c in shop.recommend("me", k=5)]
     assert cards[0] == BEANS.id and GRINDER not in cards  # no message: what is due leads
     beans = next(c for c in shop.recommend("me", k=5) if c.product.id == BEANS.id)
-    assert any(r.text.startswith("You bought this 5 times, about every 14 days") for r in beans.reasons)
+    first = min(e.ts for e in shop.store.history("me") if e.product_id == BEANS.id)
+    assert f"You bought this 5 times since {first:%Y-%m-%d}, about every 14 days" in [r.text.split(";")[0] for r in beans.reasons]
 
     shop.record_event(Event(user_id="me", product_id=BEANS.id, kind="purchase", ts=utcnow()))
     assert shop.again("me", shop.store.history("me"))[BEANS.id] < 0.5
