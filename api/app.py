@@ -25,9 +25,8 @@ from starlette.middleware.sessions import SessionMiddleware
 from api.ratelimit import RateLimiter
 from api.schemas import ChatIn, ChatOut, EventIn, EventOut, RecommendationsIn, RecommendationsOut, ReviewSummaryOut
 from assistant.settings import Settings, get_settings
-from assistant.shop import HISTORY_EVENTS, Shop
+from assistant.shop import Shop
 from assistant.store import event_id
-from ranking.rules import Rules
 from records import Event, utcnow
 
 log = logging.getLogger(__name__)
@@ -117,10 +116,7 @@ def create_app(settings: Settings | None = None, shop: Shop | None = None) -> Fa
     @app.post("/v1/recommendations", tags=["recommendations"], response_model=RecommendationsOut)
     async def recommendations(body: RecommendationsIn, shop: ShopDep) -> dict[str, Any]:
         """An unknown `user_id` is a new shopper: recommendations then come from the query and popularity."""
-        rules = Rules(max_per_category=body.max_per_category, top=body.k)
-        if body.user_id:
-            rules.demote_ids = {e.product_id for e in shop.store.history(body.user_id, limit=HISTORY_EVENTS) if e.kind == "purchase"}
-        cards = await run_in_threadpool(shop.recommend, body.user_id, body.query, body.constraints, body.k, None, rules)
+        cards = await run_in_threadpool(shop.recommend, body.user_id, body.query, body.constraints, body.k, None, body.max_per_category)
         return {"user_id": body.user_id, "items": [c.to_dict() for c in cards]}
 
     @app.get("/v1/products/{product_id}", tags=["catalog"])

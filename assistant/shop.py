@@ -179,7 +179,7 @@ class Shop:
         constraints: Constraints | None = None,
         k: int | None = None,
         like: list[str] | None = None,
-        rules: Rules | None = None,
+        max_per_category: int | None = None,
     ) -> list[Card]:
         """Recall → rank → rules → cards with reasons. Works for a known user, a new one, or none."""
         k = k or self.settings.cards
@@ -206,8 +206,8 @@ class Shop:
             scored = self.ranker.rank(history, products, [products[i] for i in ids if i in products], vectors, query_vec, popularity=what_next)
         else:  # no model trained yet: recall's fused order
             scored = candidates
-        rules = rules or Rules(demote_ids=set(bought), max_per_category=None)
-        if rules.demote_ids and not rules.again and self.ranker is not None and self.ranker.repeat is not None:
+        rules = Rules(demote_ids=set(bought), max_per_category=max_per_category, top=k)
+        if self.ranker is not None and self.ranker.repeat is not None:
             # bought items the shopper re-buys are not demoted while due; with no message, due ones lead
             mine = {pid: p for pid, p in again.items() if pid in rules.demote_ids}
             rules = replace(rules, again=mine, due_first=not text.strip() and not like, due_at=self.ranker.repeat.due_at)
