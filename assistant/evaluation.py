@@ -42,6 +42,11 @@ def _save(out: Path, name: str, report: dict, lines: list[str]) -> None:
     (out / f"{name}.md").write_text("\n".join(lines) + "\n")
 
 
+def _table(header: list[str], rows: list[list]) -> list[str]:
+    """A markdown table's lines: the header, its rule, one line per row."""
+    return ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)] + ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+
+
 def dataset_settings(settings: Settings, dataset: str) -> Settings:
     """A data folder of its own per dataset, so an evaluation never touches the shop's data."""
     s = settings.model_copy(update={"data_dir": settings.data_dir / "eval" / dataset, "database_url": None, "qdrant_url": None})
@@ -154,8 +159,6 @@ def retrieval_eval(settings: Settings, dataset: str = "homedepot", out: Path = P
 
 
 def _write_retrieval(report: dict, out: Path) -> None:
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "retrieval_home_depot.json").write_text(json.dumps(report, indent=2))
     lines = [
         "# Retrieval on Home Depot search judgments",
         "",
@@ -166,14 +169,12 @@ def _write_retrieval(report: dict, out: Path) -> None:
         "were chosen on the even-numbered queries (tuning half) and are shown on the odd ones (held-out half) too. `_exact` rows use exact "
         "instead of HNSW search for the dense side (sparse search is always exact).",
         "",
-        "| channel | nDCG@10 | nDCG@10 tuning half | nDCG@10 held-out half | Recall@100 (rel ≥ 2.5) | MRR | p50 ms | p99 ms |",
-        "|---|---|---|---|---|---|---|---|",
     ]
-    for name, m in report["metrics"].items():
-        lines.append(
-            f"| {name} | {m.get('nDCG@10')} | {m.get('nDCG@10 tuning')} | {m.get('nDCG@10 held-out')} | {m.get('Recall@100')} | {m.get('MRR')} | {m['p50_ms']} | {m['p99_ms']} |"
-        )
-    (out / "retrieval_home_depot.md").write_text("\n".join(lines) + "\n")
+    lines += _table(
+        ["channel", "nDCG@10", "nDCG@10 tuning half", "nDCG@10 held-out half", "Recall@100 (rel ≥ 2.5)", "MRR", "p50 ms", "p99 ms"],
+        [[name, m.get("nDCG@10"), m.get("nDCG@10 tuning"), m.get("nDCG@10 held-out"), m.get("Recall@100"), m.get("MRR"), m["p50_ms"], m["p99_ms"]] for name, m in report["metrics"].items()],
+    )
+    _save(out, "retrieval_home_depot", report, lines)
 
 
 # ---- explanations and review summaries -----------------------------------------------------------
@@ -231,10 +232,11 @@ def explain_eval(settings: Settings, out: Path = Path("bench/results"), backends
         shop.settings = settings
         shop.close()
     report = {"queries": len(EXPLAIN_QUERIES), "backends": results}
-    lines = ["# Explanation faithfulness", "", f"generated {datetime.now():%Y-%m-%d %H:%M}; {len(EXPLAIN_QUERIES)} shopper requests on the demo catalog", "",
-             "| backend | raw sentences | pass the verifier | turns on the facts' wording | unsupported shown | first prose p50 ms |", "|---|---|---|---|---|---|"]
-    for name, r in results.items():
-        lines.append(f"| {name} | {r['raw_sentences']} | {r['raw_pass_rate']} | {r['fallback_turns']}/{r['turns']} | {r['unsupported_sentences_shown']} | {r['time_to_first_prose_ms_p50']} |")
+    lines = ["# Explanation faithfulness", "", f"generated {datetime.now():%Y-%m-%d %H:%M}; {len(EXPLAIN_QUERIES)} shopper requests on the demo catalog", ""]
+    lines += _table(
+        ["backend", "raw sentences", "pass the verifier", "turns on the facts' wording", "unsupported shown", "first prose p50 ms"],
+        [[name, r["raw_sentences"], r["raw_pass_rate"], f"{r['fallback_turns']}/{r['turns']}", r["unsupported_sentences_shown"], r["time_to_first_prose_ms_p50"]] for name, r in results.items()],
+    )
     _save(out, "explain", report, lines)
     return report
 
@@ -283,10 +285,11 @@ def understanding_eval(settings: Settings, out: Path = Path("bench/results"), ba
         results[name] = {"messages_all_right": round(exact / len(cases), 3), "fields_right": round(correct / (len(cases) * len(FILTER_FIELDS)), 3),
                          "wrong_filters": wrong, "llm_values_dropped_by_grounding": rejected, "llm_answers_unusable": failed if llm else None, "ms_per_message": round((time.perf_counter() - t) * 1000 / len(cases), 1)}
     report = {"messages": len(cases), "results": results}
-    lines = ["# Query understanding", "", f"generated {datetime.now():%Y-%m-%d %H:%M}; {len(cases)} hand-labelled messages on the demo catalog (bench/data/understanding_cases.jsonl)", "",
-             "| reader | messages all right | fields right | wrong filters | LLM values dropped by grounding | LLM answers unusable | ms per message |", "|---|---|---|---|---|---|---|"]
-    for name, r in results.items():
-        lines.append(f"| {name} | {r['messages_all_right']} | {r['fields_right']} | {r['wrong_filters']} | {r['llm_values_dropped_by_grounding']} | {r['llm_answers_unusable'] if r['llm_answers_unusable'] is not None else '—'} | {r['ms_per_message']} |")
+    lines = ["# Query understanding", "", f"generated {datetime.now():%Y-%m-%d %H:%M}; {len(cases)} hand-labelled messages on the demo catalog (bench/data/understanding_cases.jsonl)", ""]
+    lines += _table(
+        ["reader", "messages all right", "fields right", "wrong filters", "LLM values dropped by grounding", "LLM answers unusable", "ms per message"],
+        [[name, r["messages_all_right"], r["fields_right"], r["wrong_filters"], r["llm_values_dropped_by_grounding"], "—" if r["llm_answers_unusable"] is None else r["llm_answers_unusable"], r["ms_per_message"]] for name, r in results.items()],
+    )
     _save(out, "understanding", report, lines)
     return report
 
