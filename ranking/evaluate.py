@@ -68,7 +68,7 @@ def _topk(scores: np.ndarray, k: int, exclude: set[int] | None = None) -> list[i
 
 def _served(model: TwoTower, products: list[Product], taste: np.ndarray, own: set[int], chance: dict[int, float], due_at: float, catalog: dict[str, Product]) -> np.ndarray:
     """Scores whose order is what the shop serves a shopper without a message: the two-tower
-    taste plus T·log Q (Ranker.rank(popularity=True), own products counted as unseen), then the
+    taste plus w·T·log Q (Ranker.rank(popularity=True), own products counted as unseen), then the
     rules: bought products moved by demote_by·(2p − 1), those with p ≥ due_at first."""
     scores = taste + model.prior([p.id for p in products], own={products[i].id for i in own})
     rules = replace(SERVED_RULES, demote_ids={str(i) for i in own}, again={str(i): float(c) for i, c in chance.items()}, due_at=due_at)
@@ -194,6 +194,7 @@ def evaluate(
     return {
         "blend_weights": {s: b.describe() for s, b in blends.items()},
         "served_due_at": round(due_at, 4),  # a past product with a higher chance of coming back leads
+        "served_prior_weight": model.prior_weight,  # of T·log Q, chosen on the validation sessions
         "users": counts,
         "items": n,
         "train": result.__dict__ if result else reused,
@@ -207,7 +208,7 @@ def write_report(report: dict, out: Path, name: str) -> Path:
     (out / f"{name}.json").write_text(json.dumps(report, indent=2, default=str))
     lines = [f"# {name}", "", f"generated {datetime.now():%Y-%m-%d %H:%M}, {report['items']} items, users: {report['users']}", "",
              "learned_blend: past products in the repeat model's order, then the two-tower blend. served: what the shop answers "
-             f"a shopper with no message (two-tower taste + T·log Q for products new to the shopper, bought items demoted, past products with a chance ≥ {report.get('served_due_at')} first).", ""]
+             f"a shopper with no message (two-tower taste + {report.get('served_prior_weight')}·T·log Q for products new to the shopper, bought items demoted, past products with a chance ≥ {report.get('served_due_at')} first).", ""]
     for setting, table in report["metrics"].items():
         lines += [f"## {setting} items", "", "| method | Recall@10 | Recall@20 | NDCG@10 | HitRate@10 |", "|---|---|---|---|---|"]
         for m, v in table.items():

@@ -66,13 +66,14 @@ class TwoTower(nn.Module):
         # serving adds it back when the question is "what will they buy next" (no message)
         self.log_q: dict[str, float] = {}
         self.log_q_unseen = 0.0  # for a product nobody carted or bought in training
+        self.prior_weight = 0.0  # how much of it to add back, chosen on validation (train.choose_prior_weight)
 
     def prior(self, product_ids: list[str], own: set[str] = frozenset()) -> np.ndarray:
-        """T·log Q per product: in taste units, the popularity the logQ correction removed. The
+        """w·T·log Q per product: in taste units, the popularity the logQ correction removed. The
         shopper's `own` products count as unseen: whether they come back is the repeat model's
         question, not the crowd's."""
         log_q = [self.log_q_unseen if i in own else self.log_q.get(i, self.log_q_unseen) for i in product_ids]
-        return self.temperature * np.array(log_q, dtype=np.float32)
+        return self.prior_weight * self.temperature * np.array(log_q, dtype=np.float32)
 
     def user_vector(self, hist_vecs: torch.Tensor, weights: list[float]) -> torch.Tensor:
         """One shopper's vector from the item-tower vectors of their history (L, dim), L may be 0."""

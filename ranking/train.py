@@ -100,7 +100,12 @@ def _batch_user(model: TwoTower, item_vecs: torch.Tensor, s: Samples, idx: np.nd
     return model.user_vectors(item_vecs, hist.clamp_min(0), torch.from_numpy(s.weights[idx]), mask)
 
 
-def evaluate_recall(model: TwoTower, items, s: Samples, k: int = 10) -> float:
+def evaluate_recall(model: TwoTower, items, s: Samples, k: int = 10, prior: torch.Tensor | None = None, new_only: bool = False) -> float:
+    """Recall@k of the samples' targets. `prior` is added to every item's score; `new_only`
+    keeps the samples whose target is not in their history and ranks only items outside it."""
+    if new_only:
+        fresh = ~(s.hist == s.target[:, None]).any(1)
+        s = Samples(s.hist[fresh], s.weights[fresh], s.target[fresh])
     if len(s.target) == 0:
         return 0.0
     model.eval()
@@ -110,9 +115,23 @@ def evaluate_recall(model: TwoTower, items, s: Samples, k: int = 10) -> float:
         for start in range(0, len(s.target), 1024):
             idx = np.arange(start, min(start + 1024, len(s.target)))
             scores = _batch_user(model, item_vecs, s, idx) @ item_vecs.T
+            if prior is not None:
+                scores = scores + prior
+            if new_only:  # the shopper's own items cannot be hits
+                hist = torch.from_numpy(s.hist[idx])
+                own = torch.zeros_like(scores).scatter_add_(1, hist.clamp_min(0), (hist >= 0).float()) > 0
+                scores = scores.masked_fill(own, float("-inf"))
             top = scores.topk(min(k, scores.shape[1]), dim=1).indices
             hits += (top == torch.from_numpy(s.target[idx]).unsqueeze(1)).any(1).sum().item()
     return hits / len(s.target)
+
+
+def choose_prior_weight(model: TwoTower, items, val: Samples, log_q: torch.Tensor, weights=(0.0, 0.5, 1.0)) -> float:
+    """How much of log Q serving adds back for products new to a shopper (Ranker.rank(popularity=True)),
+    chosen on the validation sessions' new-to-the-shopper targets: on Instacart popularity helps
+    there, in the demo shop it would crowd out taste."""
+    recall = {w: evaluate_recall(model, items, val, prior=w * model.temperature * log_q, new_only=True) for w in weights}
+    return max(weights, key=lambda w: (recall[w], -w))  # ties: the smaller weight
 
 
 def train(
@@ -178,6 +197,7 @@ def train(
     if best_state is not None:
         model.load_state_dict(best_state)
     model.eval()
+    model.prior_weight = choose_prior_weight(model, items, val_s, log_q)
     result = TrainResult(epoch, max(best, 0.0), len(train_s.target), len(val_s.target), time.time() - started, history)
     return model, result
 
@@ -188,7 +208,7 @@ def save(model: TwoTower, path: Path, result: TrainResult | None = None, repeat:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     blob = {"state": model.state_dict(), "schema": model.schema.to_dict(), "temperature": model.temperature, "result": result.__dict__ if result else None, "repeat": repeat,
-            "log_q": model.log_q, "log_q_unseen": model.log_q_unseen}
+            "log_q": model.log_q, "log_q_unseen": model.log_q_unseen, "prior_weight": model.prior_weight}
     torch.save(blob, tmp)
     tmp.replace(path)  # atomic: a crash never leaves a half-written model
 
@@ -208,5 +228,6 @@ def load_all(path: Path) -> tuple[TwoTower, object | None]:
     model = TwoTower(FeatureSchema(**blob["schema"]), temperature=blob.get("temperature", 0.07))
     model.load_state_dict(blob["state"])
     model.log_q, model.log_q_unseen = blob.get("log_q") or {}, blob.get("log_q_unseen", 0.0)
+    model.prior_weight = blob.get("prior_weight", 0.0)
     model.eval()
     return model, blob.get("repeat")

@@ -69,7 +69,8 @@ def test_popularity_taken_out_in_training_is_added_back_only_when_asked(demo_sho
     model = demo_shop.ranker.model  # as loaded from the saved file
     assert model.log_q, "the model file keeps the training's log Q"
     top = max(model.log_q, key=model.log_q.get)
-    assert model.prior([top])[0] > model.prior(["never-bought"])[0] == pytest.approx(model.temperature * model.log_q_unseen)
+    assert model.log_q[top] > model.log_q_unseen and model.prior_weight in (0.0, 0.5, 1.0)  # the weight was chosen on validation
+    assert model.prior(["never-bought"])[0] == pytest.approx(model.prior_weight * model.temperature * model.log_q_unseen)
     history = demo_shop.store.history("u01")
     hp = demo_shop.store.get_products(e.product_id for e in history)
     cands = list(demo_shop.store.iter_products())[:30] + list(hp.values())
@@ -81,6 +82,29 @@ def test_popularity_taken_out_in_training_is_added_back_only_when_asked(demo_sho
     for p in cands:  # the shopper's own products count as unseen: coming back is the repeat model's call
         expected = float(model.prior(["never-bought"] if p.id in own else [p.id])[0])
         assert prior[p.id] - plain[p.id] == pytest.approx(expected, abs=1e-5)
+
+
+def test_validation_recall_of_new_items_never_counts_the_shoppers_own(demo_shop):
+    import torch
+
+    from assistant.pipeline import training_data
+    from ranking.features import encode_items
+    from ranking.train import Samples, evaluate_recall
+
+    products, matrix, sequences = training_data(demo_shop)
+    model = demo_shop.ranker.model
+    items = encode_items(products, matrix, model.schema)
+    _, val = build_samples(sequences, {p.id: i for i, p in enumerate(products)})
+    fresh = [i for i in range(len(val.target)) if val.target[i] not in val.hist[i] and (val.hist[i] >= 0).any()]
+    i = fresh[0]
+    one = Samples(val.hist[i : i + 1], val.weights[i : i + 1], val.target[i : i + 1])
+    prior = torch.zeros(len(products))
+    prior[val.target[i]] = 1e3
+    prior[val.hist[i][val.hist[i] >= 0]] = 1e6  # their own items would win, were they not masked
+    assert evaluate_recall(model, items, one, k=1, prior=prior, new_only=True) == 1.0
+    assert evaluate_recall(model, items, one, k=1, prior=prior) == 0.0
+    repeat = Samples(val.hist[i : i + 1], val.weights[i : i + 1], val.hist[i][val.hist[i] >= 0][:1])
+    assert evaluate_recall(model, items, repeat, new_only=True) == 0.0  # a re-buy is not a new-item sample
 
 
 def test_cold_start_new_product_and_new_user(demo_shop):
