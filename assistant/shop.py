@@ -255,7 +255,7 @@ class Shop:
             user_id = user_id or state.get("user_id")
             answer = self.answer(message, state, user_id)
             state["user_id"] = user_id
-            lists = answer.request.intent in ("search", "refine", "more", "more_like") and not answer.off_topic
+            lists = answer.request.intent in ("search", "refine", "more", "more_like", "reorder") and not answer.off_topic
             if lists:
                 state["request"] = _request_dict(answer.request)
             if answer.cards and lists:
@@ -286,6 +286,8 @@ class Shop:
             return Answer([], f"{lead} Try “{self._example()}”.", req)
         if req.intent in ("why", "compare"):
             return self._about_shown(req, shown, user_id)
+        if req.intent == "reorder":
+            return self._reorder(req, user_id)
         like = [shown[r - 1] for r in req.refs if 0 < r <= len(shown)] if req.intent == "more_like" else []
         c = req.constraints.model_copy(deep=True)
         if req.intent == "more":
@@ -298,6 +300,18 @@ class Shop:
             return self._nothing_matches(req, user_id)
         said = _understood(req)
         lead = f"Here {'is 1 pick' if len(cards) == 1 else f'are {len(cards)} picks'}{said}." if req.intent != "more_like" else f"More like the {self.store.get_product(like[0]).title if like else 'one you picked'}{said}:"
+        return self._with_prose(cards, lead, req)
+
+    def _reorder(self, req: Request, user_id: str | None) -> Answer:
+        """Their own products that are due first (the repeat model), then picks for them."""
+        if not user_id:
+            return Answer([], "I can list what you usually buy once I know who you are (sign in first). Meanwhile, what are you looking for?", req)
+        cards = self.recommend(user_id, req.text, req.constraints)
+        due = [c for c in cards if any(r.text.startswith("You bought this") for r in c.reasons)]
+        if not due:
+            lead = "You have not bought anything more than once yet, so nothing is due; here are picks for you."
+        else:
+            lead = f"You may be running low on {'this' if len(due) == 1 else f'these {len(due)}'}; more picks follow." if len(due) < len(cards) else "You may be running low on these."
         return self._with_prose(cards, lead, req)
 
     def _example(self) -> str:

@@ -15,7 +15,9 @@ from typing import Literal
 
 from records import Constraints
 
-Intent = Literal["search", "refine", "more", "more_like", "compare", "why", "greeting", "thanks", "empty"]
+Intent = Literal["search", "refine", "more", "more_like", "compare", "why", "reorder", "greeting", "thanks", "empty"]
+# "what do I need again?": the shopper's own products that are due (ranking/repeat.py), not a search
+REORDER = re.compile(r"\b(buy (?:it |them |that |those )?again|re-?order|re-?stock|my usual|running (?:low|out)|what do i need again)\b", re.I)
 
 ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5, "last": -1}
 NUMBER_WORDS = {"two": 2, "three": 3, "four": 4}
@@ -181,6 +183,11 @@ def understand(message: str, vocab: Vocabulary, previous: Request | None = None,
         return Request("", previous.constraints if previous else Constraints(), "greeting")
     if re.fullmatch(r"(thanks|thank you|thx|cheers|great|ok|okay)[!. ]*", low):
         return Request("", previous.constraints if previous else Constraints(), "thanks")
+
+    if REORDER.search(low):
+        rest = re.sub(r"\b(i'm|i’m|i|am|me|my|show|please|on|of|what|do|need|some|the|can|you|list)\b", " ", REORDER.sub(" ", text), flags=re.I)
+        rest = re.sub(r"\s+", " ", rest).strip(" ?!.,")
+        return Request(rest, Constraints(), "reorder", said=rest)
 
     refs = _refs(text)
     if previous and re.search(r"\b(compare|versus|vs\.?|difference between)\b", low):

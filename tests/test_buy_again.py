@@ -97,3 +97,13 @@ def test_due_beans_come_back_and_a_purchase_demotes_them_at_once(coffee_shop):
     shop.record_event(Event(user_id="me", product_id=BEANS.id, kind="purchase", ts=utcnow()))
     assert shop.again("me", shop.store.history("me"))[BEANS.id] < 0.5
     assert BEANS.id not in [c.product.id for c in shop.recommend("me", k=5)][:3]
+
+
+def test_asking_what_to_reorder_lists_what_is_due(coffee_shop):
+    shop = coffee_shop
+    shop.store.add_events(regular("me", 10, utcnow() - timedelta(days=7)))
+    answer = shop.answer("what do I need again?", {}, "me")
+    assert answer.request.intent == "reorder" and answer.cards[0].product.id == BEANS.id
+    assert answer.message.startswith("You may be running low on this")
+    anonymous = shop.answer("buy again", {}, None)
+    assert not anonymous.cards and "who you are" in anonymous.message

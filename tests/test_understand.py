@@ -92,3 +92,12 @@ def test_a_singular_category_name_matches():
 def test_a_product_word_inside_a_brand_name_is_not_that_brand():
     vocab = Vocabulary(brands=["Nespresso", "Das Keyboard"], categories=VOCAB.categories)
     assert understand("an espresso machine and a quiet keyboard", vocab).constraints.brands == []
+
+
+@pytest.mark.parametrize(
+    "message, text",
+    [("buy again", ""), ("what do I need again?", ""), ("show me my usual", ""), ("reorder coffee beans please", "coffee beans"), ("I'm running low on filters", "filters")],
+)
+def test_asking_for_a_reorder_is_not_a_search(message, text):
+    req = understand(message, VOCAB)
+    assert req.intent == "reorder" and req.text == text
