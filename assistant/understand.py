@@ -17,7 +17,8 @@ from records import Constraints
 
 Intent = Literal["search", "refine", "more", "more_like", "compare", "why", "reorder", "greeting", "thanks", "empty"]
 # "what do I need again?": the shopper's own products that are due (ranking/repeat.py), not a search
-REORDER = re.compile(r"\b(buy (?:it |them |that |those )?again|re-?order|re-?stock|my usual|running (?:low|out)|what do i need again)\b", re.I)
+# "running out of battery" describes a product, "running low on filters" the shopper's pantry
+REORDER = re.compile(r"\b(buy (?:it |them |that |those )?again|re-?order|re-?stock|my usual|running (?:low|out) (?:on|of)(?! (?:battery|charge|power|space|storage|juice))|what do i need again)\b", re.I)
 
 ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5, "last": -1}
 NUMBER_WORDS = {"two": 2, "three": 3, "four": 4}

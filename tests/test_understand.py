@@ -101,3 +101,7 @@ def test_a_product_word_inside_a_brand_name_is_not_that_brand():
 def test_asking_for_a_reorder_is_not_a_search(message, text):
     req = understand(message, VOCAB)
     assert req.intent == "reorder" and req.text == text
+
+
+def test_a_product_that_runs_out_of_battery_is_still_a_search():
+    assert understand("headphones that never keep running out of battery", VOCAB).intent == "search"
