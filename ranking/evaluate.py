@@ -28,7 +28,7 @@ from ranking.rank import Scored
 from ranking.rules import Rules, apply
 from ranking.metrics import hit_rate_at_k, ndcg_at_k, recall_at_k
 from ranking.model import TwoTower
-from ranking.train import TARGET_KINDS, TrainConfig, load, save, saved_result, session_starts, train
+from ranking.train import TARGET_KINDS, TrainConfig, load_all, save, session_starts, train
 from records import Event, Product
 
 K = (10, 20)
@@ -102,8 +102,8 @@ def evaluate(
     n = len(products)
     users = sorted(split.test)
     if model_path is not None and model_path.exists():
-        model, result = load(model_path), None
-        reused = {**(saved_result(model_path) or {}), "reused": str(model_path)}
+        (model, saved), result = load_all(model_path), None
+        reused = {**(saved["result"] or {}), "reused": str(model_path)}
     else:
         model, result = train(products, vectors, split.train, embedding_model, config)
         if model_path is not None:

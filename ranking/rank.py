@@ -39,9 +39,9 @@ class Ranker:
 
     @classmethod
     def load(cls, path: Path, text_dim: int, embedding_model: str) -> Ranker:
-        model, repeat = load_all(path)
+        model, saved = load_all(path)
         model.schema.check(text_dim, embedding_model)
-        return cls(model, repeat if isinstance(repeat, Repeat) else None)
+        return cls(model, saved["repeat"] if isinstance(saved["repeat"], Repeat) else None)
 
     def items(self, products: list[Product], vectors: dict[str, np.ndarray]) -> ItemBatch:
         zero = np.zeros(self.schema.text_dim, np.float32)
@@ -73,8 +73,10 @@ class Ranker:
         user = self.user_vector(history, history_products, vectors)
         batch = self.items(candidates, vectors)
         taste = (self.model.items(batch) @ user).numpy()
-        own = {e.product_id for e in history if e.kind in TARGET_KINDS}
-        prior = self.model.prior([p.id for p in candidates], own) if popularity else 0.0
+        prior = 0.0
+        if popularity:
+            own = {e.product_id for e in history if e.kind in TARGET_KINDS}
+            prior = self.model.prior([p.id for p in candidates], own)
         query = batch.text.numpy() @ query_vec if query_vec is not None else np.zeros(len(candidates), np.float32)
         scores = taste + prior + QUERY_WEIGHT * query
         order = np.argsort(-scores, kind="stable")

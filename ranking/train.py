@@ -217,17 +217,13 @@ def load(path: Path) -> TwoTower:
     return load_all(path)[0]
 
 
-def saved_result(path: Path) -> dict | None:
-    """How the saved model's training went (epochs, validation recall, seconds), if recorded."""
-    return torch.load(path, map_location="cpu", weights_only=False).get("result")
-
-
-def load_all(path: Path) -> tuple[TwoTower, object | None]:
-    """The two-tower model and the repeat model saved beside it (None if there was none)."""
+def load_all(path: Path) -> tuple[TwoTower, dict]:
+    """The two-tower model, and what was saved beside it: `repeat` (the repeat model, or None)
+    and `result` (how training went, or None)."""
     blob = torch.load(path, map_location="cpu", weights_only=False)
     model = TwoTower(FeatureSchema(**blob["schema"]), temperature=blob.get("temperature", 0.07))
     model.load_state_dict(blob["state"])
     model.log_q, model.log_q_unseen = blob.get("log_q") or {}, blob.get("log_q_unseen", 0.0)
     model.prior_weight = blob.get("prior_weight", 0.0)
     model.eval()
-    return model, blob.get("repeat")
+    return model, {"repeat": blob.get("repeat"), "result": blob.get("result")}
