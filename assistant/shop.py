@@ -61,6 +61,7 @@ class Card:
     reasons: list[Reason]
     channels: dict[str, int] = field(default_factory=dict)
     alternative: bool = False  # shown because nothing matched every constraint
+    due: bool = False  # the shopper's own product, likely bought again now (the repeat model)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -189,8 +190,8 @@ class Shop:
         again = self.again(user_id, history)
         texts = self.recall.query_texts(text) if text.strip() else None  # spelling fixed once per request
         query_vec = self.embedder.encode_one(texts[0]) if texts else None
-        due = sorted(again, key=lambda pid: -again[pid])[:50]
-        req = RecallRequest(text=text, constraints=c, history=history, co_purchased=[p for p, _ in self.store.co_purchased(bought[-20:])], like=like or [], again=due, query_vec=query_vec, texts=texts, limit=self.settings.recall_limit)
+        likeliest = sorted(again, key=lambda pid: -again[pid])[:50]
+        req = RecallRequest(text=text, constraints=c, history=history, co_purchased=[p for p, _ in self.store.co_purchased(bought[-20:])], like=like or [], again=likeliest, query_vec=query_vec, texts=texts, limit=self.settings.recall_limit)
         candidates = self.recall.recall(req)
         if not candidates:
             return []
@@ -201,8 +202,8 @@ class Shop:
             liked = [vectors[i] for i in like if i in vectors] or list(self.vectors.vectors(like).values())
             query_vec = np.mean(liked, axis=0) if liked else None
         by_id = {cand.product_id: cand for cand in candidates}
+        what_next = not text.strip() and not like  # no message: rank by what they will buy next
         if self.ranker is not None:
-            what_next = not text.strip() and not like  # no message: rank by what they will buy next
             scored = self.ranker.rank(history, products, [products[i] for i in ids if i in products], vectors, query_vec, popularity=what_next)
         else:  # no model trained yet: recall's fused order
             scored = candidates
@@ -210,13 +211,14 @@ class Shop:
         if self.ranker is not None and self.ranker.repeat is not None:
             # bought items the shopper re-buys are not demoted while due; with no message, due ones lead
             mine = {pid: p for pid, p in again.items() if pid in rules.demote_ids}
-            rules = replace(rules, again=mine, due_first=not text.strip() and not like, due_at=self.ranker.repeat.due_at)
+            rules = replace(rules, again=mine, due_first=what_next, due_at=self.ranker.repeat.due_at)
         ranked = apply(scored, products, rules)[:k]
         cards = []
         for pos, item in enumerate(ranked, start=1):
             p = products[item.product_id]
             reasons = self._reasons(p, text, c, history, products, vectors, query_vec)
-            cards.append(Card(p, pos, float(item.score), reasons, by_id[p.id].channels if p.id in by_id else {}))
+            due = rules.again.get(p.id, 0.0) >= rules.due_at
+            cards.append(Card(p, pos, float(item.score), reasons, by_id[p.id].channels if p.id in by_id else {}, due=due))
         return cards
 
     def again(self, user_id: str | None, history: list[Event]) -> dict[str, float]:
@@ -307,9 +309,9 @@ class Shop:
         if not user_id:
             return Answer([], "I can list what you usually buy once I know who you are (sign in first). Meanwhile, what are you looking for?", req)
         cards = self.recommend(user_id, req.text, req.constraints)
-        due = [c for c in cards if any(r.text.startswith("You bought this") for r in c.reasons)]
+        due = [c for c in cards if c.due]
         if not due:
-            lead = "You have not bought anything more than once yet, so nothing is due; here are picks for you."
+            lead = "Nothing you bought before looks due yet; here are picks for you."
         else:
             lead = f"You may be running low on {'this' if len(due) == 1 else f'these {len(due)}'}; more picks follow." if len(due) < len(cards) else "You may be running low on these."
         return self._with_prose(cards, lead, req)
