@@ -73,8 +73,17 @@ def test_agent_logs_in_picks_a_customer_and_asks(server, browser):
     page = browser.new_page()
     page.goto(f"{server}/agent")
     page.get_by_label("Password").fill("agent")
+    # hold the console's script back, as a slow network would: the agent picks a customer
+    # before it runs, and the history must load all the same
+    held = []
+    page.route("**/static/agent.js", lambda route: held.append(route))
     page.get_by_role("button", name="Log in").click()
     page.get_by_label("Customer", exact=True).select_option("u03")
+    page.wait_for_function("true")  # let the router see the held request
+    for route in held:
+        route.continue_()
+    page.unroute("**/static/agent.js")
+    assert held, "the console's script was never requested"
     page.locator("#history li .kind").first.wait_for(timeout=15_000)
     assert page.locator("#history li").count() > 1
     page.get_by_role("button", name="Suggest for this customer").click()

@@ -40,4 +40,6 @@
     holder.prepend(list);
   });
   select.addEventListener("change", () => load(select.value));
+  // this script is deferred: a customer picked before it ran fired no listener, so load them now
+  if (select.value) load(select.value);
 })();
