@@ -5,7 +5,9 @@ plain English analyzer breaks badly: "in" is a stop word, "1/2" becomes "1" and 
 "2x4" stays one unknown token. `normalize` rewrites sizes into tokens that survive (`1over2
 inch x 10 foot`), identically for products and queries, so "1/2 inch pipe" meets "1/2 in.
 pipe". `char_grams` feeds a second, character-trigram BM25 channel that still matches when
-words are glued, split or misspelt ("fire place" / "Fireplace", "undercounter").
+words are glued, split or misspelt ("fire place" / "Fireplace", "undercounter"). Both become
+sparse vectors through Qdrant's own BM25 analyzer (stemming, English stop words); the engine
+applies IDF at search time.
 
 On the Home Depot judgments (bench/results/retrieval_home_depot.md) the size normalization
 lifted hybrid nDCG@10 from 0.409 to 0.417, and the trigram channel Recall@100 by ~0.008.
@@ -16,6 +18,9 @@ Bump LEXICAL_VERSION whenever this changes: the index then rebuilds its sparse v
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+
+from qdrant_edge import Bm25, Bm25Config, DisabledStemmer, StopwordsSet, TokenizerType
 
 LEXICAL_VERSION = 2
 
@@ -56,3 +61,54 @@ def char_grams(text: str, n: int = 3) -> str:
         padded = f"_{word}_"
         grams += [padded[i : i + n] for i in range(max(1, len(padded) - n + 1))]
     return " ".join(grams)
+
+
+@dataclass
+class SparseVec:
+    indices: list[int]
+    values: list[float]
+
+
+BM25_AVG_LEN = 40.0  # product texts are short; the engine's default (256) assumes documents
+GRAMS_AVG_LEN = 60.0  # a short title is ~65 trigrams
+
+
+_words: Bm25 | None = None
+_grams: Bm25 | None = None
+
+
+def words_model() -> Bm25:
+    """Word BM25: English stop words and stemming, over size-normalized text."""
+    global _words
+    if _words is None:
+        _words = Bm25(Bm25Config(avg_len=BM25_AVG_LEN, language="english"))
+    return _words
+
+
+def grams_model() -> Bm25:
+    """Trigram BM25: the grams are already tokens, so no stemming and no stop words."""
+    global _grams
+    if _grams is None:
+        plain = StopwordsSet(languages=set(), custom=set())
+        _grams = Bm25(Bm25Config(avg_len=GRAMS_AVG_LEN, tokenizer=TokenizerType.Whitespace, stemmer=DisabledStemmer(), stopwords=plain))
+    return _grams
+
+
+def _vec(v) -> SparseVec:
+    return SparseVec(list(v.indices), list(v.values))
+
+
+def sparse_document(text: str) -> SparseVec:
+    return _vec(words_model().embed_document(normalize(text)))
+
+
+def sparse_query(text: str) -> SparseVec:
+    return _vec(words_model().embed_query(normalize(text)))
+
+
+def grams_document(text: str) -> SparseVec:
+    return _vec(grams_model().embed_document(char_grams(text)))
+
+
+def grams_query(text: str) -> SparseVec:
+    return _vec(grams_model().embed_query(char_grams(text)))

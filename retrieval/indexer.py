@@ -10,61 +10,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from qdrant_edge import Bm25, Bm25Config, DisabledStemmer, StopwordsSet, TokenizerType
 from tqdm import tqdm
 
 from records import Product
-from retrieval.analysis import LEXICAL_VERSION, char_grams, normalize
+from retrieval.analysis import LEXICAL_VERSION, grams_document, sparse_document
 from retrieval.embedder import Embedder
-from retrieval.vectorstore import IndexedItem, SparseVec, VectorStore, payload_for
-
-BM25_AVG_LEN = 40.0  # product texts are short; the engine's default (256) assumes documents
-GRAMS_AVG_LEN = 60.0  # a short title is ~65 trigrams
+from retrieval.vectorstore import IndexedItem, VectorStore, payload_for
 
 
 class ModelMismatch(RuntimeError):
     pass
-
-
-_words: Bm25 | None = None
-_grams: Bm25 | None = None
-
-
-def words_model() -> Bm25:
-    """Word BM25: English stop words and stemming, over size-normalized text."""
-    global _words
-    if _words is None:
-        _words = Bm25(Bm25Config(avg_len=BM25_AVG_LEN, language="english"))
-    return _words
-
-
-def grams_model() -> Bm25:
-    """Trigram BM25: the grams are already tokens, so no stemming and no stop words."""
-    global _grams
-    if _grams is None:
-        plain = StopwordsSet(languages=set(), custom=set())
-        _grams = Bm25(Bm25Config(avg_len=GRAMS_AVG_LEN, tokenizer=TokenizerType.Whitespace, stemmer=DisabledStemmer(), stopwords=plain))
-    return _grams
-
-
-def _vec(v) -> SparseVec:
-    return SparseVec(list(v.indices), list(v.values))
-
-
-def sparse_document(text: str) -> SparseVec:
-    return _vec(words_model().embed_document(normalize(text)))
-
-
-def sparse_query(text: str) -> SparseVec:
-    return _vec(words_model().embed_query(normalize(text)))
-
-
-def grams_document(text: str) -> SparseVec:
-    return _vec(grams_model().embed_document(char_grams(text)))
-
-
-def grams_query(text: str) -> SparseVec:
-    return _vec(grams_model().embed_query(char_grams(text)))
 
 
 @dataclass

@@ -19,7 +19,7 @@ import numpy as np
 
 from records import Candidate, Constraints, Event, event_weight
 from retrieval.embedder import Embedder
-from retrieval.indexer import grams_query, sparse_query
+from retrieval.analysis import grams_query, sparse_query
 from retrieval.spelling import Speller
 from retrieval.vectorstore import Hit, VectorStore
 

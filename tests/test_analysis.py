@@ -1,7 +1,6 @@
 """Lexical analysis: sizes and units survive into BM25 tokens the same way for products and queries."""
 
-from retrieval.analysis import char_grams, normalize
-from retrieval.indexer import sparse_document, sparse_query
+from retrieval.analysis import char_grams, normalize, sparse_document, sparse_query
 
 
 def test_sizes_get_one_spelling():

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 from records import Constraints, Product
+from retrieval.analysis import LEXICAL_VERSION, grams_query, sparse_query
 from retrieval.embedder import get_embedder
-from retrieval.analysis import LEXICAL_VERSION
-from retrieval.indexer import ModelMismatch, grams_query, sparse_query, sync
-from retrieval.vectorstore import GRAMS, open_vector_store
+from retrieval.indexer import ModelMismatch, sync
+from retrieval.vectorstore import FIRST_PAGE, GRAMS, Hit, expansion_words, open_vector_store
 
 PRODUCTS = [
     Product(id="k1", title="Logitech quiet wireless keyboard", brand="Logitech", price=99.0, category="Electronics > Keyboards", attributes={"color": "white"}, stock=5),
@@ -133,3 +133,32 @@ def test_rebuild_drops_the_collection(vs):
     assert vs.count() == 0 and vs.get_meta() == {}
     sync(vs, get_embedder(), {p.id: "h" for p in PRODUCTS}, lambda pids: [BY_ID[i] for i in pids], progress=False)
     assert vs.count() == 5
+
+
+def test_expansion_words_are_the_best_titles_words_the_query_lacks():
+    top = [Hit("e1", 1.0, {"title": "Gaggia espresso machine with milk frother"}), Hit("e2", 0.9, {"title": "Compact espresso machine, milk frother included"})]
+    asked = sparse_query("espresso machine")
+    words = expansion_words(top, asked)
+    assert set(sparse_query("milk frother").indices) <= set(words.indices)
+    assert not set(asked.indices) & set(words.indices)
+    assert max(words.values) == 1.0 and dict(zip(words.indices, words.values))[sparse_query("gaggia").indices[0]] < 1.0  # one title's word counts less
+    assert expansion_words([Hit("x", 1.0, {"title": "espresso machine"})], asked) is None  # nothing the query lacks
+
+
+def test_feedback_words_reorder_only_what_follows_the_first_page():
+    frothing = [Product(id=f"e{i}", title=f"{brand} espresso machine, milk frother", category="Home > Kitchen > Coffee") for i, brand in enumerate(
+        ["Gaggia", "Breville", "DeLonghi", "Rancilio", "Lelit", "Sage", "Krups", "Smeg", "Solis", "Melitta"])]
+    plain_ones = [Product(id=f"p{i}", title=t, category="Home > Kitchen > Coffee") for i, t in enumerate(
+        ["Bialetti stovetop moka pot", "Dolce Gusto pod coffee maker", "Philips drip coffee maker", "Siemens bean to cup coffee centre"])]
+    machines = frothing + plain_ones
+    others = [Product(id="f1", title="Stainless steel milk frother jug", category="Home > Kitchen > Coffee")] + [
+        Product(id=f"o{i}", title=t, category="Home > Kitchen") for i, t in enumerate(["Electric tea kettle", "Two slice toaster", "Chef knife", "Cast iron skillet", "Salad spinner"])]
+    catalog = machines + others
+    store = open_vector_store(url=":memory:")
+    sync(store, get_embedder(), {p.id: "h" for p in catalog}, lambda pids: [p for p in catalog if p.id in pids], progress=False)
+    args = dict(dense=query("espresso machine"), sparse=sparse_query("espresso machine"), grams=grams_query("espresso machine"), limit=len(catalog))
+    plain, widened = ids(store.search(**args, feedback_words=False)), ids(store.search(**args))
+    store.close()
+    assert widened[:FIRST_PAGE] == plain[:FIRST_PAGE]
+    assert plain.index("f1") >= FIRST_PAGE  # it shares no word with the query …
+    assert widened.index("f1") < plain.index("f1")  # … but the best machines' "milk frother"
