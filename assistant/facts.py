@@ -16,6 +16,7 @@ WORD = re.compile(r"[a-z0-9]+")
 STOP = {"a", "an", "the", "for", "and", "or", "with", "of", "to", "in", "on", "my", "me", "i", "is", "it", "that", "this", "under", "over", "some", "good", "best", "new"}
 SENTENCE = re.compile(r"(?<=[.!?])\s+")
 HISTORY_SIMILARITY = 0.7  # cosine (+0.15 for the same brand) above which a past item is worth citing
+HABIT_PURCHASES = 2  # purchases of one product that make a habit worth citing ("You bought this N times…")
 
 
 def money(value: float, currency: str = "USD") -> str:
@@ -67,7 +68,7 @@ def again_reason(p: Product, history: list[Event]) -> Reason | None:
     """For a product the shopper buys regularly: how often since when (true of whatever window of
     the history was read), and when they last bought it."""
     bought = [e for e in history if e.product_id == p.id and e.kind == "purchase"]
-    if len(bought) < 2:
+    if len(bought) < HABIT_PURCHASES:
         return None
     every = (bought[-1].ts - bought[0].ts).days / (len(bought) - 1)
     rhythm = f", about every {every:.0f} days" if every >= 1 else ""

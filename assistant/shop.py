@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 
-from assistant.facts import build_reasons, facts_text, money, template_sentence
+from assistant.facts import HABIT_PURCHASES, build_reasons, facts_text, money, template_sentence
 from assistant.llm import get_llm
 from assistant.prompts import render
 from assistant.reviews import Polarity, Summary, fit_polarity, generic, sentiment_lean, summarize
@@ -61,7 +61,7 @@ class Card:
     reasons: list[Reason]
     channels: dict[str, int] = field(default_factory=dict)
     alternative: bool = False  # shown because nothing matched every constraint
-    due: bool = False  # the shopper's own product, likely bought again now (the repeat model)
+    due: bool = False  # the shopper re-buys it and is likely to now (the repeat model): "running low"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -217,7 +217,9 @@ class Shop:
         for pos, item in enumerate(ranked, start=1):
             p = products[item.product_id]
             reasons = self._reasons(p, text, c, history, products, vectors, query_vec)
-            due = rules.again.get(p.id, 0.0) >= rules.due_at
+            # "running low" is a claim about a habit: it needs the purchases the again reason cites;
+            # a grinder bought once may still lead the list, but is not called due
+            due = rules.again.get(p.id, 0.0) >= rules.due_at and bought.count(p.id) >= HABIT_PURCHASES
             cards.append(Card(p, pos, float(item.score), reasons, by_id[p.id].channels if p.id in by_id else {}, due=due))
         return cards
 

@@ -107,3 +107,12 @@ def test_asking_what_to_reorder_lists_what_is_due(coffee_shop):
     assert answer.message.startswith("You may be running low on this")
     anonymous = shop.answer("buy again", {}, None)
     assert not anonymous.cards and "who you are" in anonymous.message
+
+
+def test_the_demo_coffee_lovers_get_their_beans_back_and_nothing_else_is_called_due(demo_shop):
+    for user in ("u03", "u11", "u19"):  # the demo's coffee lovers restock every couple of weeks
+        cards = demo_shop.recommend(user, k=5)
+        assert cards[0].product.category.endswith("Coffee Supplies") and cards[0].due
+        for card in cards:  # "running low" only where a habit can be cited, never for a grinder bought once
+            assert card.due == any(r.text.startswith("You bought this") for r in card.reasons), card.product.title
+    assert not any(c.due for c in demo_shop.recommend("u01", k=5))  # a gamer re-buys nothing

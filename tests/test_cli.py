@@ -22,18 +22,18 @@ def run(args, tmp_path, monkeypatch, input=None):
 def test_ingest_index_train_and_chat(tmp_path, monkeypatch):
     r = run(["ingest", "--demo"], tmp_path, monkeypatch)
     assert r.exit_code == 0, r.output
-    assert "products changed 160" in r.output
+    assert "products changed 164" in r.output
     r = run(["ingest", "--demo"], tmp_path, monkeypatch)
     assert "products changed 0" in r.output and "events added 0" in r.output
     r = run(["index"], tmp_path, monkeypatch)
-    assert r.exit_code == 0 and "embedded 160" in r.output
+    assert r.exit_code == 0 and "embedded 164" in r.output
     assert "embedded 0" in run(["index"], tmp_path, monkeypatch).output
     r = run(["snapshot", str(tmp_path / "index.tar.gz")], tmp_path, monkeypatch)
-    assert r.exit_code == 0 and "160 products saved" in r.output
+    assert r.exit_code == 0 and "164 products saved" in r.output
     r = run(["index", "--rebuild"], tmp_path, monkeypatch)
-    assert r.exit_code == 0 and "embedded 160" in r.output
+    assert r.exit_code == 0 and "embedded 164" in r.output
     r = run(["restore", str(tmp_path / "index.tar.gz")], tmp_path, monkeypatch)
-    assert r.exit_code == 0 and "160 products restored" in r.output
+    assert r.exit_code == 0 and "164 products restored" in r.output
     assert "embedded 0" in run(["index"], tmp_path, monkeypatch).output
     r = run(["train", "--epochs", "2"], tmp_path, monkeypatch)
     assert r.exit_code == 0, r.output

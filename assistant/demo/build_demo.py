@@ -3,6 +3,8 @@
 The shop is our own invention: eight product lines a real electronics-and-lifestyle
 store would carry, each model in two colours, short reviews whose sentences follow
 each model's real strengths and weaknesses, and 24 shoppers with different tastes.
+Coffee supplies (beans, filters) are the one thing shoppers buy again and again: the coffee
+lovers restock every couple of weeks, so the demo shows "buy again" and the repeat model.
 Run `python -m assistant.demo.build_demo` after editing the tables below.
 """
 
@@ -204,6 +206,24 @@ LINES: dict[str, dict] = {
     },
 }
 
+# Consumables, bought again and again; generated after everything above with their own random
+# stream, so adding them left the rest of the demo exactly as it was.
+SUPPLIES = {
+    "category": "Home > Kitchen > Coffee Supplies",
+    "aspects": {
+        "taste": ("rich and chocolatey, lovely as espresso", "tastes flat and a bit stale"),
+        "freshness": ("the roast date is always recent", "the bag arrived weeks after roasting"),
+        "value": ("a fair price for daily coffee", "too expensive for an everyday bag"),
+    },
+    "models": [
+        ("Counter Culture", "Hologram Whole Bean Coffee, 12 oz", 17.5, {"roast": "medium", "weight_oz": 12}, "fruity, chocolatey blend for espresso or filter", {"taste": 0.9, "freshness": 0.8, "value": 0.3}),
+        ("Stumptown", "Hair Bender Whole Bean Coffee, 12 oz", 16.0, {"roast": "medium-dark", "weight_oz": 12}, "the house espresso blend, sweet and heavy", {"taste": 0.8, "freshness": 0.6, "value": 0.4}),
+        ("Lavazza", "Super Crema Whole Bean Espresso, 2.2 lb", 24.0, {"roast": "medium", "weight_oz": 35}, "a big bag of mild, creamy espresso beans", {"taste": 0.3, "freshness": -0.2, "value": 0.9}),
+        ("Chemex", "Bonded Paper Coffee Filters, 100 count", 12.0, {"count": 100, "fits": "6-cup Chemex"}, "thick filters for a clean, sediment-free cup", {"taste": 0.7, "freshness": 0.0, "value": 0.6}),
+    ],
+}
+RESTOCK_DAYS = (11, 17)  # a coffee lover's bag of beans lasts about two weeks
+
 OPENERS_POS = ["Really happy with it.", "Exactly what I hoped for.", "Worth every penny.", "Bought it after a long search.", "Second one I own.", "Gift for my partner, who loves it.", "Great value.", "Use it every day."]
 OPENERS_NEG = ["Disappointed.", "Not what I expected.", "Mixed feelings.", "Returned it after two weeks.", "Wanted to love it.", "Overpriced for what it is."]
 OPENERS_MID = ["It does the job.", "Decent, with caveats.", "Good and bad points.", "Solid but not perfect."]
@@ -259,11 +279,38 @@ def build() -> None:
                 events.append({"user_id": uid, "product_id": p["id"], "kind": "cart", "ts": (ts + timedelta(minutes=4)).isoformat()})
                 if rng.random() < 0.7:
                     events.append({"user_id": uid, "product_id": p["id"], "kind": "purchase", "ts": (ts + timedelta(minutes=9)).isoformat(), "value": 1})
+    _supplies(random.Random(11), products, reviews, users, events)
     _write("products.jsonl", products)
     _write("reviews.jsonl", reviews)
     _write("users.jsonl", users)
     _write("events.jsonl", events)
     print(f"{len(products)} products, {len(reviews)} reviews, {len(users)} users, {len(events)} events")
+
+
+def _supplies(rng: random.Random, products: list[dict], reviews: list[dict], users: list[dict], events: list[dict]) -> None:
+    """Coffee supplies and their re-buys: each coffee lover restocks one favourite bean every
+    RESTOCK_DAYS and filters every other trip; a few remote workers try a bag now and then."""
+    for m, (brand, model, price, attrs, pitch, quality) in enumerate(SUPPLIES["models"]):
+        pid = f"supplies-{m + 1:02d}"
+        products.append({"id": pid, "title": f"{brand} {model}", "description": f"{brand} {model}: {pitch}.", "brand": brand, "price": price, "currency": "USD",
+                         "category": SUPPLIES["category"], "attributes": attrs, "stock": rng.choice([30, 60, 120])})
+        for _ in range(rng.randint(4, 6)):
+            reviews.append(_review(rng, pid, SUPPLIES["aspects"], quality, len(reviews)))
+    beans, filters = ["supplies-01", "supplies-02", "supplies-03"], "supplies-04"
+    for user in users:
+        persona = user["attributes"]["persona"]
+        if persona not in ("coffee lover", "remote worker"):
+            continue
+        favourite = rng.choice(beans)
+        ts = NOW - timedelta(days=88, hours=rng.randint(0, 48))
+        trips = 0
+        while ts < NOW - timedelta(days=3):
+            basket = [favourite] + ([filters] if trips % 2 == 0 else []) if persona == "coffee lover" else [rng.choice(beans)]
+            for i, pid in enumerate(basket):
+                events.append({"user_id": user["id"], "product_id": pid, "kind": "cart", "ts": (ts + timedelta(minutes=i)).isoformat()})
+                events.append({"user_id": user["id"], "product_id": pid, "kind": "purchase", "ts": (ts + timedelta(minutes=5 + i)).isoformat(), "value": 1})
+            trips += 1
+            ts += timedelta(days=rng.randint(*RESTOCK_DAYS) if persona == "coffee lover" else rng.randint(25, 45), hours=rng.randint(-6, 6))
 
 
 def _review(rng: random.Random, pid: str, aspects: dict, quality: dict, n: int) -> dict:
