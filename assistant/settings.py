@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     llm_ctx: int = 2048
     llm_max_tokens: int = 120
     llm_timeout_s: float = 20.0
+    llm_first_prose_s: float = 2.5  # no verified sentence by then: the facts' wording is shown, the LLM stops
     llm_enabled: bool = True
     # LLM structured output for query understanding (filled in behind the parser, grounded);
     # unset: on with an OpenAI-compatible server, off for the bundled 135M model

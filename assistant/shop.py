@@ -402,7 +402,11 @@ class Shop:
                 AIMessage(render("explain", "example_answer")),
                 HumanMessage(render("explain", "user", request=message, product=top)),
             ]
-            deadline = time.monotonic() + self.settings.llm_timeout_s
+            started = time.monotonic()
+            deadline = started + self.settings.llm_timeout_s
+            # a shopper waits for words, not for a small model to find a true sentence: when
+            # nothing verified came by this budget, the facts' own wording is shown instead
+            first_by = started + self.settings.llm_first_prose_s
             buffer = ""
             try:
                 lock = llm.lock or threading.Lock()
@@ -420,6 +424,10 @@ class Shop:
                         if time.monotonic() > deadline:
                             info["timeout"] = True
                             self.stats["llm_timeout"] += 1
+                            break
+                        if shown == 0 and time.monotonic() > first_by:
+                            info["slow_start"] = True
+                            self.stats["llm_slow_start"] += 1
                             break
                     else:
                         if buffer.strip() and self._accept(buffer.strip(), facts, info):

@@ -50,6 +50,18 @@ def test_disabled_llm_answers_with_the_facts_wording(demo_shop):
     assert events[-1]["data"]["fallback"] and events[-1]["data"]["llm"] is None
 
 
+def test_a_slow_first_sentence_gives_way_to_the_facts_wording(demo_shop):
+    demo_shop.settings = make_settings(demo_shop.settings.data_dir, llm_first_prose_s=0.0)  # no time for the model
+    try:
+        events = list(demo_shop.chat("trail running shoes", "slow"))
+    finally:
+        demo_shop.settings = make_settings(demo_shop.settings.data_dir)
+    done = events[-1]["data"]
+    tokens = [e["data"]["text"] for e in events if e["event"] == "token"]
+    assert done["llm"] and done["slow_start"] and done["fallback"] and done["verified"] == 0
+    assert len(tokens) == 1 and "$" in tokens[0]  # the facts' wording, with the price it cites
+
+
 @pytest.fixture(scope="module")
 def openai_server():
     pytest.importorskip("llama_cpp.server", reason="llama-cpp-python[server] is not installed")
