@@ -236,11 +236,11 @@ def eval_summaries(
     out: Annotated[Path, typer.Option(help="Report folder")] = Path("bench/results"),
     products: Annotated[int, typer.Option(help="How many of the most-reviewed products")] = 30,
     dataset: Annotated[Optional[str], typer.Option(help="device_reviews or amazon2018 (loaded into its own store); default: the shop's store")] = None,
-    reword: Annotated[bool, typer.Option(help="Also reword the points with the local model and check that")] = False,
-    openai_url: Annotated[Optional[str], typer.Option(help="Also reword with this OpenAI-compatible endpoint")] = None,
+    reword: Annotated[bool, typer.Option(help="Also reword the points, and write them abstractively, with the local model and check both")] = False,
+    openai_url: Annotated[Optional[str], typer.Option(help="Also reword and write abstractively with this OpenAI-compatible endpoint")] = None,
     openai_model: Annotated[str, typer.Option()] = "local",
 ) -> None:
-    """Share of review-summary points that their cited reviews support, extractive and reworded."""
+    """Share of review-summary points that their cited reviews support: extractive, reworded, abstractive."""
     from assistant.evaluation import summaries_eval
 
     settings = get_settings()

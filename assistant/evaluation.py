@@ -24,7 +24,7 @@ from assistant.ingest import ingest_dataset, ingest_demo
 from assistant.llm import get_llm
 from assistant.pipeline import training_data
 from assistant.reviews import sentences
-from assistant.reword import reword_summary
+from assistant.reword import abstract_summary, reword_summary
 from assistant.settings import Settings
 from assistant.shop import Shop
 from assistant.verifier import split_sentences
@@ -376,16 +376,17 @@ def summaries_eval(settings: Settings, out: Path = Path("bench/results"), produc
         extractive = {pid: shop.review_summary(pid) for pid in tqdm(pids, desc="summarize", unit="product")}
         variants["extractive (quoted review sentences)"] = _check_summaries(shop, extractive)
         for name, backend in (reword_backends or {}).items():
-            t = time.time()
             llm = get_llm(backend.model_copy(update={"llm_enabled": True}))
             if llm is None:
                 raise ValueError(f"LLM backend {name} is unavailable")
-            reworded = copy.deepcopy(extractive)
-            outcomes: Counter[str] = Counter()
-            for pid in tqdm(pids, desc=f"reword: {name}", unit="product"):
-                outcomes += reword_summary(reworded[pid], llm, shop.verifier(), shop.embedder.encode)
-            variants[f"reworded by {name}"] = {**_check_summaries(shop, reworded), "rewording": dict(outcomes), "seconds": round(time.time() - t, 1),
-                                               "examples": list(dict.fromkeys((p["quote"], p["text"]) for s in reworded.values() for p in s["likes"] + s["dislikes"] if p["text"] != p["quote"]))[:5]}
+            for style, rewrite in (("reworded", reword_summary), ("written abstractively", abstract_summary)):
+                t = time.time()
+                rewritten = copy.deepcopy(extractive)
+                outcomes: Counter[str] = Counter()
+                for pid in tqdm(pids, desc=f"{style}: {name}", unit="product"):
+                    outcomes += rewrite(rewritten[pid], llm, shop.verifier(), shop.embedder.encode)
+                changed = [(p["quote"], p["text"]) for s in rewritten.values() for p in s["likes"] + s["dislikes"] if p.get("quote") and p["text"] != p["quote"]]
+                variants[f"{style} by {name}"] = {**_check_summaries(shop, rewritten), "rewording": dict(outcomes), "seconds": round(time.time() - t, 1), "examples": list(dict.fromkeys(changed))[:5]}
         validation = validate_support_check(shop.embedder.encode)
     finally:
         shop.close()
@@ -414,8 +415,10 @@ def summaries_eval(settings: Settings, out: Path = Path("bench/results"), produc
         "| points | count | every cited review on topic (cosine ≥ " f"{SUPPORT}) | citations whose stars match the side | citing nothing | rewording outcomes |\n|---|---|---|---|---|---|\n"
         f"{rows}\n\n"
         f"Likes count as matching at ≥ 4 stars, dislikes at ≤ 3. Points with over {CHECKED_CITATIONS} citations are checked on a seeded sample of {CHECKED_CITATIONS}. "
-        "A reworded point is shown only when the verifier finds nothing in it that its quote lacks and its meaning stays within cosine 0.75 of the quote; otherwise the quote is shown.\n\n"
-        + ("Reworded points that were kept (quote → wording):\n\n" + "\n".join(examples) + "\n\n" if examples else "")
+        "A reworded point is shown only when the verifier finds nothing in it that its quote lacks and its meaning stays within cosine 0.75 of the quote; otherwise the quote is shown. "
+        "Written abstractively, a side's points are new sentences each citing the quotes it merges; a point is kept only if the verifier finds nothing in it "
+        "that those quotes lack and it stays within cosine 0.6 of one of them, and a side with fewer than two kept points keeps its quotes.\n\n"
+        + ("Rewritten points that were kept (quote(s) → wording):\n\n" + "\n".join(examples) + "\n\n" if examples else "")
         + f"How far the cosine check can be trusted: on {v['pairs']} hand-labelled (point, sentence) pairs in "
         f"bench/data/support_pairs.jsonl it scores accuracy {v['accuracy']}, precision {v['precision']}, recall {v['recall']}, "
         f"and passes {v['unsupported_pairs_passed']} unsupported pairs (mostly contradictions: \"lasts all day\" vs \"dies after two hours\"). "

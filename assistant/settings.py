@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -42,6 +43,9 @@ class Settings(BaseSettings):
     llm_understanding: bool | None = None
     # LLM rewording of review-summary points (verified; the quote stays beside it); unset: as above
     llm_reword_summaries: bool | None = None
+    # how the LLM touches a summary: "reword" each quoted point, or (a strong model) write each
+    # side "abstractive"ly from the quotes, every point citing them; both verified
+    summary_style: Literal["reword", "abstractive"] = "reword"
 
     agent_password: str = "agent"  # the agent console's login; change it in production
     secret_key: str = "change-me"  # signs the console's session cookie

@@ -23,7 +23,7 @@ from assistant.facts import HABIT_PURCHASES, build_reasons, facts_text, money, t
 from assistant.llm import get_llm
 from assistant.prompts import render
 from assistant.reviews import Polarity, Summary, fit_polarity, generic, sentiment_lean, summarize
-from assistant.reword import reword_summary
+from assistant.reword import abstract_summary, reword_summary
 from assistant.settings import Settings
 from assistant.store import Store
 from assistant.understand import Request, Vocabulary, understand
@@ -474,8 +474,9 @@ class Shop:
             return cached[0]
         data = self.build_summary(product_id)
         llm = get_llm(self.settings) if self.settings.summaries_by_llm else None
-        if llm is not None:  # reworded where the verifier allows; the quotes stay beside
-            self.stats.update({f"reword_{k}": n for k, n in reword_summary(data, llm, self.verifier(), self.embedder.encode).items()})
+        if llm is not None:  # reworded (or rewritten) where the verifier allows; the quotes stay beside
+            rewrite = abstract_summary if self.settings.summary_style == "abstractive" else reword_summary
+            self.stats.update({f"{self.settings.summary_style}_{k}": n for k, n in rewrite(data, llm, self.verifier(), self.embedder.encode).items()})
         self.store.save_summary(product_id, data, count)
         return data
 
