@@ -26,12 +26,13 @@ from ranking import baselines, blend, repeat
 from ranking.features import MAX_HISTORY, history_weights
 from ranking.rank import Scored
 from ranking.rules import Rules, apply
-from ranking.metrics import hit_rate_at_k, ndcg_at_k, recall_at_k
+from ranking.metrics import hit_rate_at_k, ndcg_at_k, recall_at_k, relative_gain_interval
 from ranking.model import TwoTower
 from ranking.train import TARGET_KINDS, TrainConfig, load_all, save, session_starts, train
 from records import Event, Product
 
 K = (10, 20)
+BASELINES = ("popularity", "buy_again", "item_knn", "als")
 SERVED_RULES = Rules(due_first=True)  # serving without a message: due re-buys lead, other bought items demoted
 
 
@@ -153,6 +154,7 @@ def evaluate(
     methods = ["popularity", "buy_again", "item_knn", "als", "two_tower", "learned_blend", "served"] + [f"buy_again+{w}*two_tower" for w in blend_weights]
     sums = {s: {m: defaultdict(float) for m in methods} for s in ("all", "new")}
     counts = {"all": 0, "new": 0}
+    per_user = {s: {m: [] for m in methods} for s in ("all", "new")}  # NDCG@10, for the intervals
     for u in users:
         hist_idx = bought.get(u, [])
         truth = {index[p] for p in split.test[u] if p in index}
@@ -189,9 +191,11 @@ def evaluate(
                 acc["Recall@10"] += recall_at_k(top, rel, 10)
                 acc["Recall@20"] += recall_at_k(top, rel, 20)
                 acc["NDCG@10"] += ndcg_at_k(top, rel, 10)
+                per_user[setting][m].append(ndcg_at_k(top, rel, 10))
                 acc["HitRate@10"] += hit_rate_at_k(top, rel, 10)
     metrics = {s: {m: {k: round(v / max(counts[s], 1), 4) for k, v in acc.items()} for m, acc in sums[s].items()} for s in sums}
     return {
+        "gains": _gains(metrics, per_user),
         "blend_weights": {s: b.describe() for s, b in blends.items()},
         "served_due_at": round(due_at, 4),  # a past product with a higher chance of coming back leads
         "served_prior_weight": model.prior_weight,  # of T·log Q, chosen on the validation sessions
@@ -201,6 +205,20 @@ def evaluate(
         "metrics": metrics,
         "seconds": round(time.time() - started, 1),
     }
+
+
+def _gains(metrics: dict, per_user: dict) -> dict:
+    """NDCG@10 of the product's rankings over the strongest baseline, per setting, with a paired
+    bootstrap 95% interval."""
+    out: dict = {}
+    for setting, table in metrics.items():
+        if not per_user[setting]["popularity"]:
+            continue
+        best = max(BASELINES, key=lambda m: table[m]["NDCG@10"])
+        for m in ("learned_blend", "served"):
+            gain, low, high = relative_gain_interval(per_user[setting][m], per_user[setting][best])
+            out[f"{setting}: {m} vs {best}"] = {"gain": round(gain, 4), "ci95": [round(low, 4), round(high, 4)]}
+    return out
 
 
 def write_report(report: dict, out: Path, name: str) -> Path:
@@ -213,6 +231,10 @@ def write_report(report: dict, out: Path, name: str) -> Path:
         lines += [f"## {setting} items", "", "| method | Recall@10 | Recall@20 | NDCG@10 | HitRate@10 |", "|---|---|---|---|---|"]
         for m, v in table.items():
             lines.append(f"| {m} | {v.get('Recall@10', 0):.4f} | {v.get('Recall@20', 0):.4f} | {v.get('NDCG@10', 0):.4f} | {v.get('HitRate@10', 0):.4f} |")
+        lines.append("")
+    if report.get("gains"):
+        lines += ["## over the strongest baseline (NDCG@10, paired bootstrap over shoppers)", "", "| comparison | gain | 95% interval |", "|---|---|---|"]
+        lines += [f"| {k} | {v['gain']:+.1%} | {v['ci95'][0]:+.1%} … {v['ci95'][1]:+.1%} |" for k, v in report["gains"].items()]
         lines.append("")
     path = out / f"{name}.md"
     path.write_text("\n".join(lines))

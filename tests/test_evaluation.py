@@ -34,6 +34,8 @@ def test_ranking_report_on_the_demo_shop(demo_shop, tmp_path):
             assert 0.0 <= m["NDCG@10"] <= 1.0 and m["Recall@10"] <= m["Recall@20"] + 1e-9, method
     path = write_report(report, tmp_path, "demo")
     assert "| learned_blend |" in path.read_text() and "| served |" in path.read_text()
+    assert {"all: learned_blend", "all: served"} <= {k.split(" vs ")[0] for k in report["gains"]}
+    assert all(v["ci95"][0] <= v["ci95"][1] for v in report["gains"].values()) and "95% interval" in path.read_text()
 
 
 def test_retrieval_scoring_uses_graded_gains():

@@ -23,6 +23,18 @@ def test_metrics():
     assert mrr(["x", "a"], {"a"}) == 0.5
 
 
+def test_gain_interval_widens_with_noise():
+    from ranking.metrics import relative_gain_interval
+
+    rng = np.random.default_rng(1)
+    theirs = rng.random(300)
+    gain, low, high = relative_gain_interval(theirs * 1.2, theirs)
+    assert gain == pytest.approx(0.2) and low == pytest.approx(0.2) and high == pytest.approx(0.2)
+    noisy = theirs * 1.2 + rng.normal(0, 0.3, 300)
+    gain, low, high = relative_gain_interval(noisy, theirs)
+    assert low < gain < high and high - low > 0.05
+
+
 def test_samples_never_leak_the_same_basket_into_history():
     t = datetime(2026, 1, 1)
     events = [Event(user_id="u", product_id=p, kind="purchase", ts=t + timedelta(minutes=m)) for p, m in [("a", 0), ("b", 1), ("c", 600), ("d", 601)]]
