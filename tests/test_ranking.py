@@ -45,6 +45,24 @@ def test_samples_never_leak_the_same_basket_into_history():
     assert all((row < 0).all() for row in train.hist)  # a, b: nothing came before their session
 
 
+def test_listwise_blend_puts_the_basket_on_top():
+    from ranking.blend import Blend
+
+    rng = np.random.default_rng(0)
+    xs, ys = [], []
+    for _ in range(40):  # the basket item has a high first feature; the second is noise
+        x = rng.normal(size=(300, 2)).astype(np.float32)
+        y = np.zeros(300)
+        y[0] = 1
+        x[0, 0] += 3.0
+        xs.append(x)
+        ys.append(y)
+    b = Blend.fit(xs, ys)
+    assert b.weights[0] > 0 and abs(b.weights[1]) < b.weights[0] / 5
+    ranks = [int((b.score(x) > b.score(x)[0]).sum()) for x in xs]
+    assert np.mean(ranks) < 5  # out of 300
+
+
 def test_trained_ranker_prefers_the_shoppers_taste(demo_shop):
     shop = demo_shop
     assert shop.ranker is not None
