@@ -45,6 +45,17 @@ def test_samples_never_leak_the_same_basket_into_history():
     assert all((row < 0).all() for row in train.hist)  # a, b: nothing came before their session
 
 
+def test_new_only_samples_leave_re_buys_to_the_repeat_model():
+    t = datetime(2026, 1, 1)
+    sessions = [["a", "b"], ["a", "c"], ["c", "d"]]  # a and c come back; b, c then d are new
+    events = [Event(user_id="u", product_id=p, kind="purchase", ts=t + timedelta(days=d, minutes=m)) for d, s in enumerate(sessions) for m, p in enumerate(s)]
+    index = {p: i for i, p in enumerate("abcd")}
+    train, val = build_samples({"u": events}, index)
+    assert sorted(train.target.tolist()) == [0, 0, 1, 2] and sorted(val.target.tolist()) == [2, 3]
+    train, val = build_samples({"u": events}, index, new_only=True)
+    assert sorted(train.target.tolist()) == [0, 1, 2] and val.target.tolist() == [3]
+
+
 def test_listwise_blend_puts_the_basket_on_top():
     from ranking.blend import Blend
 
