@@ -151,7 +151,7 @@ def evaluate(
         fit_y["new"].append(yn)
     blends = {s: blend.Blend.fit(fit_x[s], fit_y[s]) for s in fit_x}
 
-    methods = ["popularity", "buy_again", "item_knn", "als", "two_tower", "learned_blend", "served"] + [f"buy_again+{w}*two_tower" for w in blend_weights]
+    methods = [*BASELINES, "two_tower", "learned_blend", "served"] + [f"buy_again+{w}*two_tower" for w in blend_weights]
     sums = {s: {m: defaultdict(float) for m in methods} for s in ("all", "new")}
     counts = {"all": 0, "new": 0}
     per_user = {s: {m: [] for m in methods} for s in ("all", "new")}  # NDCG@10, for the intervals
@@ -190,8 +190,9 @@ def evaluate(
                 acc = sums[setting][m]
                 acc["Recall@10"] += recall_at_k(top, rel, 10)
                 acc["Recall@20"] += recall_at_k(top, rel, 20)
-                acc["NDCG@10"] += ndcg_at_k(top, rel, 10)
-                per_user[setting][m].append(ndcg_at_k(top, rel, 10))
+                ndcg = ndcg_at_k(top, rel, 10)
+                acc["NDCG@10"] += ndcg
+                per_user[setting][m].append(ndcg)
                 acc["HitRate@10"] += hit_rate_at_k(top, rel, 10)
     metrics = {s: {m: {k: round(v / max(counts[s], 1), 4) for k, v in acc.items()} for m, acc in sums[s].items()} for s in sums}
     return {

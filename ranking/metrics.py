@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
+import numpy as np
+
 
 def recall_at_k(ranked: Sequence[str], relevant: set[str], k: int) -> float:
     return len(set(ranked[:k]) & relevant) / len(relevant) if relevant else 0.0
@@ -32,7 +34,6 @@ def mrr(ranked: Sequence[str], relevant: set[str], k: int | None = None) -> floa
 def relative_gain_interval(ours: Sequence[float], theirs: Sequence[float], seed: int = 0) -> tuple[float, float, float]:
     """mean(ours) / mean(theirs) − 1 over the same users, with a paired bootstrap 95% interval
     (scipy): how sure a "beats the baseline by 10%" is on a few hundred shoppers."""
-    import numpy as np
     from scipy.stats import bootstrap
 
     a, b = np.asarray(ours, dtype=float), np.asarray(theirs, dtype=float)
