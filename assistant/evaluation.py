@@ -30,7 +30,7 @@ from assistant.shop import Shop
 from assistant.verifier import split_sentences
 from ranking.evaluate import evaluate, write_report
 from ranking.metrics import mrr, ndcg_at_k, recall_at_k
-from records import Product, Reason
+from records import Event, Product, Reason
 from retrieval.analysis import grams_query, sparse_query
 from retrieval.vectorstore import GRAMS
 
@@ -54,7 +54,9 @@ def dataset_settings(settings: Settings, dataset: str) -> Settings:
     return s
 
 
-def ranking_eval(settings: Settings, dataset: str | None, out: Path, retrain: bool = False) -> dict:
+def ranking_data(settings: Settings, dataset: str | None) -> tuple[Settings, list[Product], np.ndarray, dict[str, list[Event]], str]:
+    """What a ranking evaluation trains on: the dataset loaded into its own store (indexed), or
+    the shop's own data; with the settings used and the embedding model's name."""
     if dataset:
         settings = dataset_settings(settings, dataset)
     shop = Shop.open(settings)
@@ -63,12 +65,17 @@ def ranking_eval(settings: Settings, dataset: str | None, out: Path, retrain: bo
             ingest_dataset(shop.store, dataset)
             shop.index()
         products, matrix, sequences = training_data(shop)
-        model_path = settings.model_dir / "holdout_two_tower.pt"
-        if retrain:
-            model_path.unlink(missing_ok=True)
-        report = evaluate(products, matrix, sequences, shop.embedder.name, model_path=model_path)
+        return settings, products, matrix, sequences, shop.embedder.name
     finally:
         shop.close()
+
+
+def ranking_eval(settings: Settings, dataset: str | None, out: Path, retrain: bool = False) -> dict:
+    settings, products, matrix, sequences, embedding_model = ranking_data(settings, dataset)
+    model_path = settings.model_dir / "holdout_two_tower.pt"
+    if retrain:
+        model_path.unlink(missing_ok=True)
+    report = evaluate(products, matrix, sequences, embedding_model, model_path=model_path)
     report["dataset"] = dataset or "store"
     write_report(report, out, f"ranking_{dataset or 'store'}")
     return report

@@ -15,11 +15,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assistant.evaluation import _save, _table, dataset_settings  # noqa: E402
-from assistant.ingest import ingest_dataset  # noqa: E402
-from assistant.pipeline import training_data  # noqa: E402
+from assistant.evaluation import _save, _table, ranking_data  # noqa: E402
 from assistant.settings import get_settings  # noqa: E402
-from assistant.shop import Shop  # noqa: E402
 from ranking.evaluate import evaluate  # noqa: E402
 from ranking.train import TrainConfig  # noqa: E402
 
@@ -32,22 +29,14 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, nargs="+", default=[7, 8, 9])
     ap.add_argument("--targets", nargs="+", default=["new", "all"], choices=["new", "all"])
     args = ap.parse_args()
-    settings = dataset_settings(get_settings(), args.dataset)
-    shop = Shop.open(settings)
-    try:
-        ingest_dataset(shop.store, args.dataset)
-        shop.index()
-        products, matrix, sequences = training_data(shop)
-        embedding_model = shop.embedder.name
-    finally:
-        shop.close()
+    _, products, matrix, sequences, embedding_model = ranking_data(get_settings(), args.dataset)
     runs = []
     for targets in args.targets:
         for seed in args.seeds:
             report = evaluate(products, matrix, sequences, embedding_model, TrainConfig(seed=seed, targets=targets))
             runs.append({"targets": targets, "seed": seed, "ndcg10": {s: {m: report["metrics"][s][m]["NDCG@10"] for m in ROWS} for s in ("all", "new")}})
             print(runs[-1], flush=True)
-    lines = [f"# ranking_seeds_{args.dataset}", "", "NDCG@10 of the held-out baskets, the two-tower model trained on the items new to each shopper (`new`, the default) or on every item (`all`), per seed.", ""]
+    lines = [f"# ranking_seeds_{args.dataset}", "", "NDCG@10 of the held-out baskets, the two-tower model trained on every item (`all`, the default) or on the items new to each shopper (`new`), per seed.", ""]
     for setting in ("all", "new"):
         rows = []
         for targets in args.targets:
