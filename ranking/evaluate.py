@@ -127,10 +127,11 @@ def evaluate(
     repeats = repeat.RepeatModel().fit(histories, item_stats)
     due_at = repeat.due_bar(histories, item_stats)
     catalog = {str(i): p.model_copy(update={"id": str(i), "stock": 1}) for i, p in enumerate(products)}  # rules see index ids
-    # everything else: the learned blend, fitted on each shopper's validation basket (the last one before the test)
+    # everything else: the learned blend, fitted on each shopper's validation basket (the last one
+    # before the test), with item signals from the baskets before the validation ones
     baskets = {u: h.baskets for u, h in histories.items()}
-    rebuy = item_stats.rebuy_rate(n)
-    log_pop = np.log1p(pop)
+    signals = blend.Signals.of(baskets, n)
+    fit_signals = blend.Signals.of({u: b[:-1] for u, b in baskets.items()}, n)
     rng = np.random.default_rng(7)
     fit_x: dict[str, list] = {"new": []}
     fit_y: dict[str, list] = {"new": []}
@@ -140,7 +141,7 @@ def evaluate(
             continue
         events = split.train[u]
         hist_events = events[: session_starts(events)[-1]]  # what the shopper did before the validation basket
-        x = blend.features(past, n, rebuy, two_tower_scores(model, item_vecs, hist_events, index), log_pop)
+        x = fit_signals.features(past, two_tower_scores(model, item_vecs, hist_events, index))
         y = np.zeros(n)
         y[val[0]] = 1
         seen = np.zeros(n, bool)
@@ -172,7 +173,7 @@ def evaluate(
         z = (tt - tt.mean()) / (tt.std() + 1e-6)
         for w in blend_weights:
             scores[f"buy_again+{w}*two_tower"] = np.log1p(np.maximum(ba, 0)) + w * z
-        explore = blends["new"].score(blend.features(baskets[u], n, rebuy, tt, log_pop))
+        explore = blends["new"].score(signals.features(baskets[u], tt))
         past, chance = repeats.score(u, histories[u], split.at[u], item_stats)
         ranked = explore.copy()
         ranked[past] = explore.max() + 1 + chance  # past products first, in the repeat model's order

@@ -74,6 +74,23 @@ def test_listwise_blend_puts_the_basket_on_top():
     assert np.mean(ranks) < 5  # out of 300
 
 
+def test_blend_signals_count_co_purchases_and_only_the_baskets_given():
+    from ranking.blend import FEATURES, Signals
+
+    # a and b are bought by the same shoppers; c by u2 alone, and only in u2's last basket
+    baskets = {"u1": [[0, 1], [0]], "u2": [[0, 1], [1, 2]], "u3": [[3]]}
+    taste = np.zeros(4)
+    full = Signals.of(baskets, 4).features([[0]], taste)
+    cooc, pop = FEATURES.index("cooccurrence"), FEATURES.index("log_pop")
+    assert full[1, cooc] > full[2, cooc] > full[3, cooc] == 0  # b is a's co-purchase, d never met a
+    assert full[2, pop] > 0
+    # what the blend is fitted with leaves every shopper's last basket out: c's one purchase is
+    # the answer the fit is asked for, so it must not make c look popular or co-purchased
+    before = Signals.of({u: b[:-1] for u, b in baskets.items()}, 4).features([[0]], taste)
+    assert before[2, pop] == 0 and before[2, cooc] == 0
+    assert before[1, cooc] > 0
+
+
 def test_trained_ranker_prefers_the_shoppers_taste(demo_shop):
     shop = demo_shop
     assert shop.ranker is not None
