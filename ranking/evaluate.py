@@ -131,7 +131,7 @@ def evaluate(
     # everything else: the learned blend, fitted on each shopper's validation basket (the last one
     # before the test), with item signals from the baskets before the validation ones
     baskets = {u: h.baskets for u, h in histories.items()}
-    signals = blend.Signals.of(baskets, n)
+    signals = blend.Signals(np.log1p(pop), item_stats.rebuy_rate(n), sim)  # what the baselines count, every basket in
     fit_signals = blend.Signals.of({u: b[:-1] for u, b in baskets.items()}, n)
     rng = np.random.default_rng(7)
     fit_x: dict[str, list] = {"new": []}
