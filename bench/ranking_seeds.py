@@ -5,6 +5,10 @@ One run of `shopassist eval ranking` is one draw: on Instacart the new-items NDC
 same code moved by 0.004-0.006 between seeds, as much as the differences being tuned.
 
     .venv/bin/python bench/ranking_seeds.py --dataset instacart --seeds 7 8 9 --targets new all
+
+The trained models are kept in the dataset's model folder (`holdout_<targets>_<seed>.pt`), so a
+re-run after a change to what follows training (the blend, the repeat model, the rules) takes
+minutes instead of a training per seed; `--retrain` trains them again.
 """
 
 import argparse
@@ -28,12 +32,16 @@ def main() -> None:
     ap.add_argument("--dataset", default="instacart")
     ap.add_argument("--seeds", type=int, nargs="+", default=[7, 8, 9])
     ap.add_argument("--targets", nargs="+", default=["new", "all"], choices=["new", "all"])
+    ap.add_argument("--retrain", action="store_true", help="train the kept models again")
     args = ap.parse_args()
-    _, products, matrix, sequences, embedding_model = ranking_data(get_settings(), args.dataset)
+    settings, products, matrix, sequences, embedding_model = ranking_data(get_settings(), args.dataset)
     runs = []
     for targets in args.targets:
         for seed in args.seeds:
-            report = evaluate(products, matrix, sequences, embedding_model, TrainConfig(seed=seed, targets=targets))
+            model_path = settings.model_dir / f"holdout_{targets}_{seed}.pt"
+            if args.retrain:
+                model_path.unlink(missing_ok=True)
+            report = evaluate(products, matrix, sequences, embedding_model, TrainConfig(seed=seed, targets=targets), model_path=model_path)
             runs.append({"targets": targets, "seed": seed, "ndcg10": {s: {m: report["metrics"][s][m]["NDCG@10"] for m in ROWS} for s in ("all", "new")}})
             print(runs[-1], flush=True)
     lines = [f"# ranking_seeds_{args.dataset}", "", "NDCG@10 of the held-out baskets, the two-tower model trained on every item (`all`, the default) or on the items new to each shopper (`new`), per seed.", ""]
