@@ -17,7 +17,6 @@ scores 0.0283.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,8 +50,7 @@ class Signals:
     def features(self, baskets: list[list[int]], taste: np.ndarray) -> np.ndarray:
         """One shopper's features (their baskets oldest first, their two-tower scores)."""
         n = len(self.log_pop)
-        counts = Counter(i for b in baskets for i in b)
-        row = sp.csr_matrix((list(counts.values()), ([0] * len(counts), list(counts))), shape=(1, n), dtype=np.float32)
+        row = baselines.user_item_matrix({"shopper": [i for b in baskets for i in b]}, n, ["shopper"])
         cooc = np.log1p(baselines.knn_scores(self.similar, row))
         return features(baskets, n, self.rebuy, taste, self.log_pop, cooc)
 
