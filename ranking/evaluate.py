@@ -5,8 +5,8 @@ Two settings: all items, and new items only (items the shopper never bought befo
 without such an item in the basket are skipped). Baselines run in the same pass.
 
 `learned_blend` is the product's own ranking: past products first, in the repeat model's
-order (ranking/repeat.py), then everything else by the blend of two-tower taste, popularity
-and co-occurrence (ranking/blend.py); in the new-items setting only the blend counts.
+order (ranking/repeat.py), then everything else by the blend of two-tower taste, popularity,
+co-occurrence and adoption (ranking/blend.py); in the new-items setting only the blend counts.
 `served` is what `Shop.recommend` computes for a shopper without a message, over the whole
 catalog instead of recall's candidates (`_served`).
 """
@@ -131,7 +131,7 @@ def evaluate(
     # everything else: the learned blend, fitted on each shopper's validation basket (the last one
     # before the test), with item signals from the baskets before the validation ones
     baskets = {u: h.baskets for u, h in histories.items()}
-    signals = blend.Signals(np.log1p(pop), item_stats.rebuy_rate(n), sim)  # what the baselines count, every basket in
+    signals = blend.Signals(np.log1p(pop), item_stats.rebuy_rate(n), sim, blend.adoption(baskets, n))  # what the baselines count, every basket in
     fit_signals = blend.Signals.of({u: b[:-1] for u, b in baskets.items()}, n)
     rng = np.random.default_rng(7)
     fit_x: dict[str, list] = {"new": []}
@@ -228,7 +228,7 @@ def write_report(report: dict, out: Path, name: str) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     (out / f"{name}.json").write_text(json.dumps(report, indent=2, default=str))
     lines = [f"# {name}", "", f"generated {datetime.now():%Y-%m-%d %H:%M}, {report['items']} items, users: {report['users']}", "",
-             "learned_blend: past products in the repeat model's order, then the blend of two-tower taste, popularity and co-occurrence. served: what the shop answers "
+             "learned_blend: past products in the repeat model's order, then the blend of two-tower taste, popularity, co-occurrence and adoption. served: what the shop answers "
              f"a shopper with no message (two-tower taste + {report.get('served_prior_weight')}·T·log Q for products new to the shopper, bought items demoted, past products with a chance ≥ {report.get('served_due_at')} first).", ""]
     for setting, table in report["metrics"].items():
         lines += [f"## {setting} items", "", "| method | Recall@10 | Recall@20 | NDCG@10 | HitRate@10 |", "|---|---|---|---|---|"]

@@ -91,6 +91,24 @@ def test_blend_signals_count_co_purchases_and_only_the_baskets_given():
     assert before[1, cooc] > 0
 
 
+def test_adoption_counts_what_shoppers_start_buying_after_an_item():
+    from ranking.blend import FEATURES, Signals, adoption
+
+    # after a basket with 0, u1 and u2 try 1 for the first time; 2 only ever comes with 0 in
+    # the same basket, and u3 buys 3 again after 0 (a re-buy, not a first purchase)
+    baskets = {"u1": [[0, 2], [1]], "u2": [[0, 2], [0, 1]], "u3": [[3], [0], [3]]}
+    a = adoption(baskets, 5).toarray()
+    assert a[0, 1] > 0  # 1 is what follows 0
+    assert a[0, 2] == 0  # bought with 0, never first bought after it
+    assert a[0, 3] == 0  # re-bought after 0
+    assert a[3, 0] > 0 and a[2, 1] > 0
+    assert a[:, 4].sum() == 0 and a[4].sum() == 0  # never bought
+    # a shopper who bought 0 gets 1 (adopted after 0) ahead of 2 and 3
+    x = Signals.of(baskets, 5).features([[0]], np.zeros(5))
+    col = FEATURES.index("adoption")
+    assert x[1, col] > x[2, col] == x[3, col] == 0
+
+
 def test_trained_ranker_prefers_the_shoppers_taste(demo_shop):
     shop = demo_shop
     assert shop.ranker is not None
