@@ -7,6 +7,7 @@ The history stops at the session's start, so items of the same basket never leak
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 from collections import Counter
@@ -23,6 +24,8 @@ from tqdm import tqdm
 from ranking.features import MAX_HISTORY, FeatureSchema, encode_items, history_weights
 from ranking.model import TwoTower
 from records import Event, Product
+
+log = logging.getLogger(__name__)
 
 SESSION_GAP = timedelta(minutes=30)
 TARGET_KINDS = ("purchase", "cart")
@@ -41,7 +44,7 @@ class TrainConfig:
     # "all": learn from every carted or bought item; "new": only from items new to the shopper
     # (re-buys being the repeat model's), stopping early on those. Measured on Instacart over
     # seeds 7-9 (bench/results/ranking_seeds_instacart.md), "new" did not find new items better:
-    # the learned blend's new-items NDCG@10 fell (mean 0.0265 vs 0.0294), so "all" stays the default
+    # the learned blend's new-items NDCG@10 fell (mean 0.0263 vs 0.0310), so "all" stays the default
     targets: Literal["all", "new"] = "all"
 
 
@@ -61,6 +64,9 @@ class TrainResult:
     seconds: float
     history: list[dict] = field(default_factory=list)
     targets: str = "all"  # what it learned from: every carted or bought item, or those new to the shopper
+    # why it stopped: "patience" (validation stopped improving), "epochs", or "time cap"; a model cut
+    # by the cap depends on how busy the machine was (seen: a seed stopped at epoch 14 of 20)
+    stopped: str = "epochs"
 
 
 def session_starts(events: list[Event]) -> list[int]:
@@ -179,7 +185,7 @@ def train(
     best, best_state, bad, history = -1.0, None, 0, []
     started = time.time()
     rng = np.random.default_rng(config.seed)
-    epoch = 0
+    epoch, stopped = 0, "epochs"
     for epoch in range(1, config.epochs + 1):
         model.train()
         order = rng.permutation(len(train_s.target))
@@ -207,13 +213,18 @@ def train(
             best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
         else:
             bad += 1
-        if bad >= config.patience or (time.time() - started) / 60 > config.max_minutes:
+        if bad >= config.patience:
+            stopped = "patience"
+            break
+        if (time.time() - started) / 60 > config.max_minutes:
+            stopped = "time cap"
+            log.warning("training stopped by the %s-minute cap at epoch %d, before validation stopped improving", config.max_minutes, epoch)
             break
     if best_state is not None:
         model.load_state_dict(best_state)
     model.eval()
     model.prior_weight = choose_prior_weight(model, items, val_s, log_q)
-    result = TrainResult(epoch, max(best, 0.0), len(train_s.target), len(val_s.target), time.time() - started, history, "new" if new_only else "all")
+    result = TrainResult(epoch, max(best, 0.0), len(train_s.target), len(val_s.target), time.time() - started, history, "new" if new_only else "all", stopped)
     return model, result
 
 

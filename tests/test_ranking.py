@@ -219,6 +219,18 @@ def test_training_is_reproducible(demo_shop):
     assert [h["loss"] for h in r1.history] == pytest.approx([h["loss"] for h in r2.history], rel=1e-5)
 
 
+def test_training_says_why_it_stopped(demo_shop):
+    """A model cut by the time cap depends on how busy the machine was: the result says so."""
+    from assistant.pipeline import training_data
+    from ranking.train import train
+
+    products, matrix, sequences = training_data(demo_shop)
+    _, full = train(products, matrix, sequences, "m", TrainConfig(epochs=2, patience=5), progress=False)
+    _, capped = train(products, matrix, sequences, "m", TrainConfig(epochs=2, patience=5, max_minutes=0.0), progress=False)
+    assert (full.stopped, full.epochs) == ("epochs", 2)
+    assert (capped.stopped, capped.epochs) == ("time cap", 1)
+
+
 def test_item_knn_scores_own_items_and_their_companions():
     from ranking import baselines
 
