@@ -1,13 +1,13 @@
-"""A learned blend of the two-tower score with repeat, popularity, co-occurrence and adoption signals, for
-the items a shopper has not bought (past products are ordered by `ranking.repeat`).
+"""A learned blend of the two-tower score with repeat, popularity, co-occurrence and adoption
+signals, for the items a shopper has not bought (past products are ordered by `ranking.repeat`).
 
 The blend scores every item from a few features (how often and how recently they bought it,
 how often shoppers re-buy that item at all, its popularity, how often it is bought by the
 shoppers who bought the shopper's items, how often shoppers start buying it right after buying
-the shopper's items, and the two-tower taste score) with weights fitted
-listwise (a softmax over each shopper's candidates) on each shopper's validation basket (the
-one before the test basket), so nothing is tuned on the test data. Only that basket is a clean
-target: the two-tower model trained on the earlier ones, so its scores there are optimistic.
+the shopper's items, and the two-tower taste score) with weights fitted listwise (a softmax
+over each shopper's candidates) on each shopper's validation basket (the one before the test
+basket), so nothing is tuned on the test data. Only that basket is a clean target: the
+two-tower model trained on the earlier ones, so its scores there are optimistic.
 
 The item signals of the fit come from the baskets before the validation ones (`Signals.of`):
 counted with the validation basket, an item first bought in it looks popular and rarely re-bought
