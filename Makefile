@@ -8,7 +8,7 @@ export TRANSFORMERS_OFFLINE := 1
 # segfaulted on every prompt longer than a few tokens (seen here, llama-cpp-python 0.3.36)
 export CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
 
-.PHONY: run test install test-deps browser bench clean
+.PHONY: run test lint install test-deps browser bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,7 +40,13 @@ browser:
 	  else echo ">> chromium not found and cannot be installed here: browser tests will be skipped"; fi; \
 	fi
 
-test: test-deps
+# the style and type checks run first: CI runs `make test`, so they gate every change
+lint: $(VENV)/.test-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: test-deps lint
 	$(BIN)/python -m pytest
 
 bench: install

@@ -6,7 +6,7 @@ what crosses those boundaries, so none of the layers has to know another's inter
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -14,12 +14,9 @@ from pydantic import BaseModel, Field
 EventKind = Literal["view", "cart", "purchase", "rating", "review"]
 ReasonKind = Literal["constraint", "attribute", "history", "review", "rating", "price", "popularity"]
 
-# How much each kind of behaviour says about a shopper's taste (used by recall and ranking).
-EVENT_WEIGHT: dict[str, float] = {"view": 0.3, "cart": 0.6, "purchase": 1.0, "rating": 0.8, "review": 0.8}
-
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 class Product(BaseModel):
@@ -43,11 +40,7 @@ class Product(BaseModel):
 
     @property
     def top_category(self) -> str:
-        return self.category.split(">")[0].strip()
-
-    @property
-    def leaf_category(self) -> str:
-        return self.category.split(">")[-1].strip()
+        return category_path(self.category)[0] if self.category else ""
 
     def embedding_text(self) -> str:
         """The text the embedder sees: what a shopper would search for, most telling first."""
@@ -108,40 +101,13 @@ class Constraints(BaseModel):
     in_stock: bool = True
     exclude_ids: list[str] = Field(default_factory=list)
 
-    def is_empty(self) -> bool:
-        return self == Constraints() or self == Constraints(in_stock=False)
 
-    def describe(self) -> list[str]:
-        """Each active constraint in words, for answers such as 'nothing matches under $20'."""
-        parts = []
-        if self.price_min is not None and self.price_max is not None:
-            parts.append(f"between {_usd(self.price_min)} and {_usd(self.price_max)}")
-        elif self.price_max is not None:
-            parts.append(f"under {_usd(self.price_max)}")
-        elif self.price_min is not None:
-            parts.append(f"over {_usd(self.price_min)}")
-        parts += [f"by {b}" for b in self.brands]
-        parts += [f"not by {b}" for b in self.exclude_brands]
-        parts += [f"in {c.split('>')[-1].strip().lower()}" for c in self.categories]
-        parts += [f"in {c}" for c in self.colors]
-        parts += [f"not in {c}" for c in self.exclude_colors]
-        return parts
+def category_path(path: str) -> list[str]:
+    """'A > B > C' → ['A', 'B', 'C']: the one place a category path is split."""
+    return [part.strip() for part in path.split(">") if part.strip()]
 
 
-def _usd(value: float) -> str:
-    return f"${value:,.0f}" if value == int(value) else f"${value:,.2f}"
-
-
-def category_prefixes(path: str) -> list[str]:
-    """'A > B > C' → ['a', 'a > b', 'a > b > c']: lets one keyword filter match any level."""
-    parts = [p.strip().lower() for p in path.split(">") if p.strip()]
-    return [" > ".join(parts[: i + 1]) for i in range(len(parts))]
-
-
-HALF_LIFE_DAYS = 30.0
-
-
-def event_weight(event: Event, now: datetime) -> float:
-    """How much one event says about today's taste: its kind, halved every 30 days."""
-    age_days = max((now - event.ts).total_seconds() / 86400.0, 0.0)
-    return EVENT_WEIGHT.get(event.kind, 0.3) * 0.5 ** (age_days / HALF_LIFE_DAYS)
+def leaf(path: str) -> str:
+    """'Electronics > Keyboards' → 'Keyboards'."""
+    parts = category_path(path)
+    return parts[-1] if parts else ""

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
@@ -24,6 +24,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from api.ratelimit import RateLimiter
 from api.schemas import ChatIn, ChatOut, EventIn, EventOut, RecommendationsIn, RecommendationsOut, ReviewSummaryOut
+from assistant.events import Cards, ChatEvent, Done
 from assistant.settings import Settings, get_settings
 from assistant.shop import Shop
 from assistant.store import event_id
@@ -90,14 +91,32 @@ def create_app(settings: Settings | None = None, shop: Shop | None = None) -> Fa
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         problems = [f"{'.'.join(str(x) for x in e['loc'] if x != 'body')}: {e['msg']}" for e in exc.errors()]
-        return JSONResponse({"error": {"code": 422, "message": "Invalid request: " + "; ".join(problems), "details": problems}}, status_code=422)
+        return JSONResponse(
+            {"error": {"code": 422, "message": "Invalid request: " + "; ".join(problems), "details": problems}}, status_code=422
+        )
 
     # ---- public API --------------------------------------------------------------------
     @app.get("/healthz", tags=["ops"])
     def health(shop: ShopDep) -> dict[str, Any]:
-        return {"ok": True, "products": shop.store.count_products(), "indexed": shop.vectors.count(), "ranker": shop.ranker is not None, "stats": dict(shop.stats)}
+        return {
+            "ok": True,
+            "products": shop.store.count_products(),
+            "indexed": shop.vectors.count(),
+            "ranker": shop.ranker is not None,
+            "stats": dict(shop.stats),
+        }
 
-    @app.post("/v1/chat", tags=["chat"], response_model=ChatOut, responses={200: {"content": {"text/event-stream": {}}, "description": "SSE: `cards`, then `token`…, then `done` (or JSON with stream=false)"}})
+    @app.post(
+        "/v1/chat",
+        tags=["chat"],
+        response_model=ChatOut,
+        responses={
+            200: {
+                "content": {"text/event-stream": {}},
+                "description": "SSE: `cards`, then `token`…, then `done` (or JSON with stream=false)",
+            }
+        },
+    )
     async def chat(body: ChatIn, shop: ShopDep):
         events = shop.chat(body.message, body.session_id, body.user_id)
         if not body.stream:
@@ -106,7 +125,7 @@ def create_app(settings: Settings | None = None, shop: Shop | None = None) -> Fa
         async def stream() -> AsyncIterator[dict[str, str]]:
             try:
                 async for ev in iterate_in_threadpool(events):
-                    yield {"event": ev["event"], "data": json.dumps(ev["data"], default=str)}
+                    yield {"event": ev.name, "data": json.dumps(ev.data(), default=str)}
             except Exception as exc:  # the stream has started: report in-band instead of a 500
                 log.exception("chat stream failed")
                 yield {"event": "error", "data": json.dumps({"message": f"Something went wrong: {exc.__class__.__name__}"})}
@@ -176,19 +195,30 @@ def create_app(settings: Settings | None = None, shop: Shop | None = None) -> Fa
         products = shop.store.get_products(e.product_id for e in history)
         return {
             "user": user.model_dump(),
-            "history": [{"event_id": e.id, "kind": e.kind, "ts": e.ts.isoformat(), "product_id": e.product_id, "title": products[e.product_id].title if e.product_id in products else e.product_id, "price": products[e.product_id].price if e.product_id in products else None} for e in reversed(history)],
+            "history": [
+                {
+                    "event_id": e.id,
+                    "kind": e.kind,
+                    "ts": e.ts.isoformat(),
+                    "product_id": e.product_id,
+                    "title": products[e.product_id].title if e.product_id in products else e.product_id,
+                    "price": products[e.product_id].price if e.product_id in products else None,
+                }
+                for e in reversed(history)
+            ],
         }
 
     return app
 
 
-def _collect(events) -> dict[str, Any]:
+def _collect(events: Iterator[ChatEvent]) -> dict[str, Any]:
+    """A whole turn as one JSON body (`stream: false`)."""
     out: dict[str, Any] = {"text": ""}
     for ev in events:
-        if ev["event"] == "cards":
-            out.update({k: ev["data"][k] for k in ("session_id", "message", "intent", "items")})
-        elif ev["event"] == "done":
-            out.update(text=ev["data"]["text"], llm=ev["data"].get("llm"), fallback=ev["data"].get("fallback", False))
+        if isinstance(ev, Cards):
+            out.update({k: ev.data()[k] for k in ("session_id", "message", "intent", "items")})
+        elif isinstance(ev, Done):
+            out.update(text=ev.text, llm=ev.report.llm, fallback=ev.report.fallback)
     return out
 
 

@@ -75,7 +75,3 @@ class ChatOut(BaseModel):
     text: str
     llm: str | None = None
     fallback: bool = False
-
-
-class Error(BaseModel):
-    error: dict[str, Any]

@@ -6,7 +6,7 @@ import json
 import logging
 import uuid
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -28,12 +28,16 @@ def _shop():
 @app.command()
 def ingest(
     demo: Annotated[bool, typer.Option(help="Load the shop's own demo catalog, shoppers and reviews.")] = False,
-    products: Annotated[Optional[Path], typer.Option(help="Products .jsonl/.csv")] = None,
-    users: Annotated[Optional[Path], typer.Option(help="Users .jsonl/.csv")] = None,
-    events: Annotated[Optional[Path], typer.Option(help="Events .jsonl/.csv")] = None,
-    reviews: Annotated[Optional[Path], typer.Option(help="Reviews .jsonl/.csv")] = None,
-    dataset: Annotated[Optional[str], typer.Option(help="A public dataset: instacart, online_retail, amazon2018, homedepot, amazon_uk, device_reviews")] = None,
-    datasets_dir: Annotated[Optional[Path], typer.Option(help="Where the datasets live (default ../shared/datasets)")] = None,
+    products: Annotated[Path | None, typer.Option(help="Products .jsonl/.csv")] = None,
+    users: Annotated[Path | None, typer.Option(help="Users .jsonl/.csv")] = None,
+    events: Annotated[Path | None, typer.Option(help="Events .jsonl/.csv")] = None,
+    reviews: Annotated[Path | None, typer.Option(help="Reviews .jsonl/.csv")] = None,
+    dataset: Annotated[
+        str | None, typer.Option(help="A public dataset: instacart, online_retail, amazon2018, homedepot, amazon_uk, device_reviews")
+    ] = None,
+    datasets_dir: Annotated[
+        Path | None, typer.Option(help="Where the datasets live (default: the DATASETS_DIR setting, ../shared/datasets)")
+    ] = None,
     force: Annotated[bool, typer.Option(help="Re-read sources already ingested completely.")] = False,
 ) -> None:
     """Load records (idempotent and resumable: re-running adds nothing twice)."""
@@ -49,12 +53,14 @@ def ingest(
             total.add(ingest_file(store, kind, path, force=force))
     if dataset:
         try:
-            total.add(ingest_dataset(store, dataset, datasets_dir, force=force))
+            total.add(ingest_dataset(store, dataset, datasets_dir or get_settings().datasets_dir, force=force))
         except (FileNotFoundError, ValueError) as exc:
             raise typer.BadParameter(str(exc)) from exc
     if not (demo or products or users or events or reviews or dataset):
         raise typer.BadParameter("say what to ingest: --demo, --products FILE, … or --dataset NAME")
-    console.print(f"products changed {total.products_changed}, users added {total.users_added}, events added {total.events_added}, reviews added {total.reviews_added}")
+    console.print(
+        f"products changed {total.products_changed}, users added {total.users_added}, events added {total.events_added}, reviews added {total.reviews_added}"
+    )
     console.print("next: [bold]shopassist index[/] to embed new products")
 
 
@@ -63,7 +69,9 @@ def index(rebuild: Annotated[bool, typer.Option(help="Re-embed everything (e.g. 
     """Embed new or changed products into the vector index."""
     shop = _shop()
     report = shop.index(rebuild=rebuild)
-    console.print(f"embedded {report.embedded}, unchanged {report.unchanged}, removed {report.deleted}; {shop.vectors.count()} in the index")
+    console.print(
+        f"embedded {report.embedded}, unchanged {report.unchanged}, removed {report.deleted}; {shop.vectors.count()} in the index"
+    )
     shop.close()
 
 
@@ -102,7 +110,7 @@ def train(
 @app.command()
 def summarize(
     refresh: Annotated[bool, typer.Option(help="Rewrite summaries that are up to date too.")] = False,
-    limit: Annotated[Optional[int], typer.Option(help="At most this many products.")] = None,
+    limit: Annotated[int | None, typer.Option(help="At most this many products.")] = None,
 ) -> None:
     """Write review summaries for reviewed products (skips those already up to date)."""
     from assistant.pipeline import summarize_all
@@ -115,8 +123,8 @@ def summarize(
 
 @app.command()
 def serve(
-    host: Annotated[Optional[str], typer.Option()] = None,
-    port: Annotated[Optional[int], typer.Option()] = None,
+    host: Annotated[str | None, typer.Option()] = None,
+    port: Annotated[int | None, typer.Option()] = None,
     bootstrap: Annotated[bool, typer.Option(help="Load the demo if empty, index, train if needed, before serving.")] = True,
 ) -> None:
     """Serve the API, the chat widget and the agent console."""
@@ -138,8 +146,11 @@ def serve(
 
 
 @app.command()
-def chat(user: Annotated[Optional[str], typer.Option(help="Chat as this shopper id (e.g. u01).")] = None) -> None:
+def chat(user: Annotated[str | None, typer.Option(help="Chat as this shopper id (e.g. u01).")] = None) -> None:
     """A terminal chat with the assistant. Empty line or Ctrl-D quits."""
+    from assistant.events import Cards, Done, Token
+    from assistant.text import money
+
     logging.getLogger().setLevel(logging.WARNING)
     shop = _shop()
     session = uuid.uuid4().hex
@@ -152,30 +163,28 @@ def chat(user: Annotated[Optional[str], typer.Option(help="Chat as this shopper 
         if not message:
             break
         for ev in shop.chat(message, session, user):
-            data = ev["data"]
-            if ev["event"] == "cards":
-                console.print(f"[bold]assistant>[/] {data['message']}")
-                for it in data["items"]:
-                    p = it["product"]
-                    price = f"${p['price']:.2f}" if p["price"] is not None else ""
-                    console.print(f"  #{it['position']} [bold]{p['title']}[/] {price}")
-                    for r in it["reasons"]:
-                        console.print(f"     - {r['text']} [dim]({', '.join(r['evidence'][:3])})[/]")
-            elif ev["event"] == "token":
-                console.print(data["text"], end="", style="italic")
-            elif ev["event"] == "done":
+            if isinstance(ev, Cards):
+                console.print(f"[bold]assistant>[/] {ev.message}")
+                for card in ev.items:
+                    p = card.product
+                    console.print(f"  #{card.position} [bold]{p.title}[/] {money(p.price, p.currency) if p.price is not None else ''}")
+                    for r in card.reasons:
+                        console.print(f"     - {r.text} [dim]({', '.join(r.evidence[:3])})[/]")
+            elif isinstance(ev, Token):
+                console.print(ev.text, end="", style="italic")
+            elif isinstance(ev, Done):
                 console.print()
     shop.close()
 
 
 @eval_app.command("ranking")
 def eval_ranking(
-    dataset: Annotated[Optional[str], typer.Option(help="instacart or online_retail; default: the store's own data")] = None,
+    dataset: Annotated[str | None, typer.Option(help="instacart or online_retail; default: the store's own data")] = None,
     out: Annotated[Path, typer.Option(help="Report folder")] = Path("bench/results"),
     retrain: Annotated[bool, typer.Option(help="Retrain the held-out model even if one is saved.")] = False,
 ) -> None:
     """Hold out each shopper's last session, train on the rest, compare with baselines."""
-    from assistant.evaluation import ranking_eval
+    from assistant.evaluation.ranking import ranking_eval
 
     try:
         report = ranking_eval(get_settings(), dataset, out, retrain)
@@ -188,10 +197,10 @@ def eval_ranking(
 def eval_retrieval(
     dataset: Annotated[str, typer.Option(help="homedepot")] = "homedepot",
     out: Annotated[Path, typer.Option(help="Report folder")] = Path("bench/results"),
-    limit: Annotated[Optional[int], typer.Option(help="Evaluate only this many queries (quick runs).")] = None,
+    limit: Annotated[int | None, typer.Option(help="Evaluate only this many queries (quick runs).")] = None,
 ) -> None:
     """Query → product retrieval quality on human relevance judgments."""
-    from assistant.evaluation import retrieval_eval
+    from assistant.evaluation.retrieval import retrieval_eval
 
     report = retrieval_eval(get_settings(), dataset, out, limit)
     console.print_json(json.dumps(report["metrics"]))
@@ -201,18 +210,20 @@ def _backends(settings: Settings, openai_url: str | None, openai_model: str, loc
     """The LLM backends an evaluation compares: the in-process model, and a server if given."""
     backends = {"llama.cpp (in-process)": settings.model_copy(update={"llm_base_url": None})} if local else {}
     if openai_url:
-        backends[f"openai-compatible ({openai_model})"] = settings.model_copy(update={"llm_base_url": openai_url, "llm_model": openai_model})
+        backends[f"openai-compatible ({openai_model})"] = settings.model_copy(
+            update={"llm_base_url": openai_url, "llm_model": openai_model}
+        )
     return backends
 
 
 @eval_app.command("explain")
 def eval_explain(
     out: Annotated[Path, typer.Option(help="Report folder")] = Path("bench/results"),
-    openai_url: Annotated[Optional[str], typer.Option(help="Also evaluate this OpenAI-compatible endpoint")] = None,
+    openai_url: Annotated[str | None, typer.Option(help="Also evaluate this OpenAI-compatible endpoint")] = None,
     openai_model: Annotated[str, typer.Option()] = "local",
 ) -> None:
     """Share of LLM sentences that pass the verifier, per LLM backend."""
-    from assistant.evaluation import explain_eval
+    from assistant.evaluation.explain import explain_eval
 
     settings = get_settings()
     console.print_json(json.dumps(explain_eval(settings, out, _backends(settings, openai_url, openai_model))))
@@ -221,11 +232,11 @@ def eval_explain(
 @eval_app.command("understanding")
 def eval_understanding(
     out: Annotated[Path, typer.Option(help="Report folder")] = Path("bench/results"),
-    openai_url: Annotated[Optional[str], typer.Option(help="Also evaluate this OpenAI-compatible endpoint")] = None,
+    openai_url: Annotated[str | None, typer.Option(help="Also evaluate this OpenAI-compatible endpoint")] = None,
     openai_model: Annotated[str, typer.Option()] = "local",
 ) -> None:
     """Filters read from hand-labelled messages: the parser alone and with each LLM behind it."""
-    from assistant.evaluation import understanding_eval
+    from assistant.evaluation.understanding import understanding_eval
 
     settings = get_settings()
     console.print_json(json.dumps(understanding_eval(settings, out, _backends(settings, openai_url, openai_model))))
@@ -235,13 +246,17 @@ def eval_understanding(
 def eval_summaries(
     out: Annotated[Path, typer.Option(help="Report folder")] = Path("bench/results"),
     products: Annotated[int, typer.Option(help="How many of the most-reviewed products")] = 30,
-    dataset: Annotated[Optional[str], typer.Option(help="device_reviews or amazon2018 (loaded into its own store); default: the shop's store")] = None,
-    reword: Annotated[bool, typer.Option(help="Also reword the points, and write them abstractively, with the local model and check both")] = False,
-    openai_url: Annotated[Optional[str], typer.Option(help="Also reword and write abstractively with this OpenAI-compatible endpoint")] = None,
+    dataset: Annotated[
+        str | None, typer.Option(help="device_reviews or amazon2018 (loaded into its own store); default: the shop's store")
+    ] = None,
+    reword: Annotated[
+        bool, typer.Option(help="Also reword the points, and write them abstractively, with the local model and check both")
+    ] = False,
+    openai_url: Annotated[str | None, typer.Option(help="Also reword and write abstractively with this OpenAI-compatible endpoint")] = None,
     openai_model: Annotated[str, typer.Option()] = "local",
 ) -> None:
     """Share of review-summary points that their cited reviews support: extractive, reworded, abstractive."""
-    from assistant.evaluation import summaries_eval
+    from assistant.evaluation.summaries import summaries_eval
 
     settings = get_settings()
     report = summaries_eval(settings, out, products, dataset, _backends(settings, openai_url, openai_model, local=reword))

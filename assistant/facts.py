@@ -10,18 +10,38 @@ import re
 
 import numpy as np
 
+from assistant.text import money, split_sentences
 from records import Constraints, Event, Product, Reason, Review
 
 WORD = re.compile(r"[a-z0-9]+")
-STOP = {"a", "an", "the", "for", "and", "or", "with", "of", "to", "in", "on", "my", "me", "i", "is", "it", "that", "this", "under", "over", "some", "good", "best", "new"}
-SENTENCE = re.compile(r"(?<=[.!?])\s+")
+STOP = {
+    "a",
+    "an",
+    "the",
+    "for",
+    "and",
+    "or",
+    "with",
+    "of",
+    "to",
+    "in",
+    "on",
+    "my",
+    "me",
+    "i",
+    "is",
+    "it",
+    "that",
+    "this",
+    "under",
+    "over",
+    "some",
+    "good",
+    "best",
+    "new",
+}
 HISTORY_SIMILARITY = 0.7  # cosine (+0.15 for the same brand) above which a past item is worth citing
 HABIT_PURCHASES = 2  # purchases of one product that make a habit worth citing ("You bought this N times…")
-
-
-def money(value: float, currency: str = "USD") -> str:
-    symbol = {"USD": "$", "GBP": "£", "EUR": "€"}.get(currency, "")
-    return f"{symbol}{value:,.2f}" if symbol else f"{value:,.2f} {currency}"
 
 
 def _words(text: str) -> set[str]:
@@ -95,12 +115,14 @@ def history_reason(p: Product, history: list[Event], products: dict[str, Product
     past = products[e.product_id]
     verb = {"purchase": "bought", "cart": "added to your cart", "view": "looked at"}[e.kind]
     relation = f"Also by {p.brand}, like" if past.brand == p.brand and p.brand else "Similar to"
-    return Reason(kind="history", text=f"{relation} the {past.title} you {verb} on {e.ts:%Y-%m-%d}", evidence=[f"event:{e.id}", f"product:{past.id}"])
+    return Reason(
+        kind="history", text=f"{relation} the {past.title} you {verb} on {e.ts:%Y-%m-%d}", evidence=[f"event:{e.id}", f"product:{past.id}"]
+    )
 
 
 def review_reason(p: Product, reviews: list[Review], query_vec: np.ndarray | None, encode, polarity=None) -> Reason | None:
     """The praising sentence of a 4-5 star review closest in meaning to the request."""
-    candidates = [(r, s) for r in reviews if r.rating >= 4 for s in SENTENCE.split(r.text) if len(s.split()) >= 4]
+    candidates = [(r, s) for r in reviews if r.rating >= 4 for s in split_sentences(r.text) if len(s.split()) >= 4]
     if not candidates:
         return None
     if query_vec is not None and encode is not None:
@@ -121,7 +143,9 @@ def rating_reason(p: Product, reviews: list[Review]) -> Reason | None:
         return None
     mean = sum(r.rating for r in reviews) / len(reviews)
     plural = "s" if len(reviews) != 1 else ""
-    return Reason(kind="rating", text=f"Rated {mean:.1f} out of 5 in {len(reviews)} review{plural}", evidence=[f"review:{r.id}" for r in reviews[:10]])
+    return Reason(
+        kind="rating", text=f"Rated {mean:.1f} out of 5 in {len(reviews)} review{plural}", evidence=[f"review:{r.id}" for r in reviews[:10]]
+    )
 
 
 def build_reasons(

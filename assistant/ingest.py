@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
@@ -25,29 +25,14 @@ from typing import Any
 
 from tqdm import tqdm
 
+from assistant.datasets import ADAPTERS, dataset_folder
+from assistant.datasets.base import Batch
 from assistant.store import Store
 from records import Event, Product, Review, User
 
 DEMO_DIR = Path(__file__).parent / "demo"
 KINDS = ("products", "users", "events", "reviews")
 PRODUCT_FIELDS = {"id", "title", "description", "brand", "price", "currency", "category", "stock", "attributes"}
-
-
-@dataclass
-class Batch:
-    """What one source yields: any mix of records, written to the store in this order."""
-
-    products: list[Product]
-    users: list[User]
-    events: list[Event]
-    reviews: list[Review]
-
-    @classmethod
-    def empty(cls) -> Batch:
-        return cls([], [], [], [])
-
-    def __len__(self) -> int:
-        return len(self.products) + len(self.users) + len(self.events) + len(self.reviews)
 
 
 @dataclass
@@ -104,7 +89,9 @@ def _from_rows(kind: str, rows: Iterable[dict[str, Any]]) -> Iterator[Batch]:
             batch.products.append(product_from_row(row))
         elif kind == "users":
             attrs = row.get("attributes") or {}
-            batch.users.append(User(id=str(row["id"]), name=row.get("name") or "", attributes=json.loads(attrs) if isinstance(attrs, str) else attrs))
+            batch.users.append(
+                User(id=str(row["id"]), name=row.get("name") or "", attributes=json.loads(attrs) if isinstance(attrs, str) else attrs)
+            )
         elif kind == "events":
             batch.events.append(Event.model_validate({k: v for k, v in row.items() if v not in ("", None)}))
         elif kind == "reviews":
@@ -191,13 +178,9 @@ def ingest_demo(store: Store) -> IngestReport:
     return report
 
 
-Adapter = Callable[[Path], tuple[Iterable[Batch], int | None]]
-
-
-def ingest_dataset(store: Store, name: str, root: Path | None = None, force: bool = False) -> IngestReport:
-    """Loads one of the public datasets by name (see `assistant.datasets.ADAPTERS`)."""
-    from assistant.datasets import ADAPTERS, dataset_folder
-
+def ingest_dataset(store: Store, name: str, root: Path, force: bool = False) -> IngestReport:
+    """Loads one of the public datasets by name (see `assistant.datasets.ADAPTERS`) from the
+    datasets folder `root` (the `DATASETS_DIR` setting)."""
     folder = dataset_folder(name, root)
     if not folder.exists():
         raise FileNotFoundError(f"dataset folder {folder} is absent")

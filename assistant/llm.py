@@ -91,7 +91,11 @@ class LLM:
 def _cached(key: tuple) -> LLM:
     settings = Settings(**dict(key))
     model = make_chat_model(settings)
-    name = f"openai-compatible:{settings.llm_model}" if settings.llm_base_url else f"llama.cpp:{Path(settings.llm_gguf or bundled_gguf()).name}"
+    name = (
+        f"openai-compatible:{settings.llm_model}"
+        if settings.llm_base_url
+        else f"llama.cpp:{Path(settings.llm_gguf or bundled_gguf()).name}"
+    )
     return LLM(model, name)
 
 

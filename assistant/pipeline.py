@@ -13,6 +13,7 @@ from tqdm import tqdm
 
 from assistant.ingest import ingest_demo
 from assistant.shop import Shop
+from ranking import checkpoint
 from ranking import train as trainer
 from ranking.repeat import Repeat
 from records import Event, Product
@@ -41,13 +42,20 @@ def training_data(shop: Shop, users: set[str] | None = None) -> tuple[list[Produ
 
 def train_ranker(shop: Shop, config: trainer.TrainConfig | None = None) -> trainer.TrainResult:
     products, matrix, sequences = training_data(shop)
-    console.print(f"[bold]train[/] two-tower on {len(products)} products, {sum(map(len, sequences.values()))} events of {len(sequences)} shoppers")
+    console.print(
+        f"[bold]train[/] two-tower on {len(products)} products, {sum(map(len, sequences.values()))} events of {len(sequences)} shoppers"
+    )
     model, result = trainer.train(products, matrix, sequences, shop.embedder.name, config)
     again = Repeat.fit(sequences)
-    trainer.save(model, shop.settings.ranker_path, result, again)
+    checkpoint.save(model, shop.settings.ranker_path, result, again)
     shop.load_ranker()
-    console.print(f"[green]saved[/] {shop.settings.ranker_path} (best val Recall@10 {result.best_val_recall10:.3f}, {result.epochs} epochs, {result.seconds:.0f} s)")
-    console.print("      repeat model: " + ("fitted; a shopper's due re-buys come back" if again else "no re-purchases in the store; bought items are demoted"))
+    console.print(
+        f"[green]saved[/] {shop.settings.ranker_path} (best val Recall@10 {result.best_val_recall10:.3f}, {result.epochs} epochs, {result.seconds:.0f} s)"
+    )
+    console.print(
+        "      repeat model: "
+        + ("fitted; a shopper's due re-buys come back" if again else "no re-purchases in the store; bought items are demoted")
+    )
     return result
 
 
@@ -66,7 +74,9 @@ def bootstrap(shop: Shop) -> None:
     if shop.store.count_products() == 0:
         console.print("[bold]1/3[/] store is empty: loading the demo catalog …")
         report = ingest_demo(shop.store)
-        console.print(f"      {report.products_changed} products, {report.users_added} shoppers, {report.events_added} events, {report.reviews_added} reviews")
+        console.print(
+            f"      {report.products_changed} products, {report.users_added} shoppers, {report.events_added} events, {report.reviews_added} reviews"
+        )
     else:
         console.print(f"[bold]1/3[/] store holds {shop.store.count_products()} products")
     console.print("[bold]2/3[/] vector index: embedding new or changed products …")
@@ -77,4 +87,3 @@ def bootstrap(shop: Shop) -> None:
         train_ranker(shop)
     else:
         console.print(f"[bold]3/3[/] ranker loaded from {shop.settings.ranker_path}")
-

@@ -14,21 +14,37 @@ Long review lists are handled map-reduce style: clusters per chunk, then cluster
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
+import torch
 
+from assistant.text import split_sentences
 from records import Review
 
-SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 SIMILAR = 0.62  # sentences this close (cosine) say the same thing; checked by hand on demo reviews
 CHUNK = 400  # sentences per map step
 GENERIC_SIMILARITY = 0.6
 POSITIVE = ["this works really well and I am happy with it", "excellent, comfortable, easy to use and reliable", "it is great"]
-NEGATIVE = ["this is a real problem, annoying, and it failed", "poor quality, broke quickly, hard to use, disappointing", "it is bad", "I complained because it stopped working"]
-GENERIC = ["I like it", "great product", "would buy again", "not what I expected", "recommended", "disappointed", "happy with it", "exactly what I wanted", "worth the money", "it was a gift"]
+NEGATIVE = [
+    "this is a real problem, annoying, and it failed",
+    "poor quality, broke quickly, hard to use, disappointing",
+    "it is bad",
+    "I complained because it stopped working",
+]
+GENERIC = [
+    "I like it",
+    "great product",
+    "would buy again",
+    "not what I expected",
+    "recommended",
+    "disappointed",
+    "happy with it",
+    "exactly what I wanted",
+    "worth the money",
+    "it was a gift",
+]
 
 
 @dataclass
@@ -59,8 +75,7 @@ class Summary:
 def sentences(reviews: list[Review]) -> list[tuple[Review, str]]:
     out = []
     for r in reviews:
-        for s in SENTENCE.split(f"{r.text}"):
-            s = s.strip()
+        for s in split_sentences(r.text):
             if 4 <= len(s.split()) <= 40:
                 out.append((r, s))
     return out
@@ -92,13 +107,11 @@ class Polarity:
 
     @classmethod
     def fit(cls, vecs: np.ndarray, stars: np.ndarray, l2: float = 1e-4) -> Polarity:
-        from ranking.blend import fit_logistic
-
         mask = (stars >= 4) | (stars <= 2)
         y = (stars[mask] >= 4).astype(np.float32)
         if mask.sum() < 40 or y.min() == y.max():
             return cls()
-        w, b = fit_logistic(vecs[mask], y, l2, max_iter=100)
+        w, b = _fit_logistic(vecs[mask], y, l2, max_iter=100)
         return cls(w, b)
 
     def score(self, vecs: np.ndarray, lean: np.ndarray) -> np.ndarray:
@@ -108,6 +121,25 @@ class Polarity:
         if self.weights is None:
             return zero_shot
         return 0.5 * np.tanh(vecs @ self.weights + self.bias) + 0.5 * zero_shot
+
+
+def _fit_logistic(x: np.ndarray, y: np.ndarray, l2: float, max_iter: int = 200) -> tuple[np.ndarray, float]:
+    """L2-regularised logistic regression (LBFGS), positives re-weighted to balance the classes."""
+    xt = torch.tensor(x, dtype=torch.float32)
+    yt = torch.tensor(y, dtype=torch.float32)
+    w = torch.zeros(x.shape[1], requires_grad=True)
+    b = torch.zeros(1, requires_grad=True)
+    opt = torch.optim.LBFGS([w, b], max_iter=max_iter)
+    pos_weight = (1 - yt).sum() / yt.sum().clamp_min(1.0)
+
+    def closure():
+        opt.zero_grad()
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(xt @ w + b, yt, pos_weight=pos_weight) + l2 * (w * w).sum()
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    return w.detach().numpy(), float(b.item())
 
 
 def sentiment_lean(vecs: np.ndarray, encode) -> np.ndarray:

@@ -24,7 +24,8 @@ import numpy as np
 
 from assistant.llm import LLM
 from assistant.prompts import render
-from assistant.verifier import Verifier, split_sentences
+from assistant.text import split_sentences
+from assistant.verifier import Verifier
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +74,10 @@ def abstract_side(points: list[dict], side: str, llm: LLM, verifier: Verifier, e
     from langchain_core.messages import HumanMessage, SystemMessage
 
     quotes = [p.get("quote") or p["text"] for p in points]
-    messages = [SystemMessage(render("review_abstract", "system", side=side)), HumanMessage(render("review_abstract", "user", quotes=quotes))]
+    messages = [
+        SystemMessage(render("review_abstract", "system", side=side)),
+        HumanMessage(render("review_abstract", "user", quotes=quotes)),
+    ]
     outcomes: Counter[str] = Counter()
     try:
         reply = llm.invoke(messages)
@@ -115,7 +119,12 @@ def _abstract_point(line: str, points: list[dict], quotes: list[str], verifier: 
     if float((vecs[1:] @ vecs[0]).max()) < ABSTRACT_SIMILAR:
         return "off topic", None
     ids = sorted({rid for n in numbers for rid in points[n - 1]["review_ids"]})
-    return "kept", {"text": text[0].upper() + text[1:], "quote": " / ".join(sources), "review_ids": ids, "polarity": points[numbers[0] - 1]["polarity"]}
+    return "kept", {
+        "text": text[0].upper() + text[1:],
+        "quote": " / ".join(sources),
+        "review_ids": ids,
+        "polarity": points[numbers[0] - 1]["polarity"],
+    }
 
 
 def abstract_summary(summary: dict[str, Any], llm: LLM, verifier: Verifier, encode) -> Counter[str]:

@@ -13,13 +13,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
-    data_dir: Path = PROJECT_ROOT / "data"
+    data_dir: Path = Path("data")  # relative to where the command runs
+    datasets_dir: Path = Path("../shared/datasets")  # the public datasets `ingest --dataset` and the evaluations read
     database_url: str | None = None  # default: SQLite under data_dir
     qdrant_url: str | None = None  # set to use a Qdrant server instead of the embedded engine
     qdrant_api_key: str | None = None

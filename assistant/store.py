@@ -31,7 +31,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
-from records import EVENT_WEIGHT, Event, Product, Review, User, utcnow
+from ranking.behaviour import EVENT_WEIGHT
+from records import Event, Product, Review, User, utcnow
 
 CHUNK = 500  # rows per statement: keeps IN (...) lists and memory small on big ingests
 
@@ -204,10 +205,6 @@ class Store:
     def categories(self) -> list[str]:
         with self.session() as s:
             return [c for c in s.scalars(select(ProductRow.category).distinct()) if c]
-
-    def set_stock(self, product_id: str, stock: int) -> None:
-        with self.session() as s, s.begin():
-            s.execute(update(ProductRow).where(ProductRow.id == product_id).values(stock=stock))
 
     def product_stats(self, ids: Sequence[str] | None = None) -> dict[str, tuple[float | None, int, float]]:
         """(mean rating, review count, popularity) per product; popularity weighs events by kind."""
@@ -412,4 +409,6 @@ def _event(row: EventRow) -> Event:
 
 
 def _review(row: ReviewRow) -> Review:
-    return Review(id=row.id, product_id=row.product_id, user_id=row.user_id, rating=row.rating, title=row.title or "", text=row.text, ts=row.ts)
+    return Review(
+        id=row.id, product_id=row.product_id, user_id=row.user_id, rating=row.rating, title=row.title or "", text=row.text, ts=row.ts
+    )

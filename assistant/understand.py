@@ -18,11 +18,35 @@ from records import Constraints
 Intent = Literal["search", "refine", "more", "more_like", "compare", "why", "reorder", "greeting", "thanks", "empty"]
 # "what do I need again?": the shopper's own products that are due (ranking/repeat.py), not a search
 # "running out of battery" describes a product, "running low on filters" the shopper's pantry
-REORDER = re.compile(r"\b(buy (?:it |them |that |those )?again|re-?order|re-?stock|my usual|running (?:low|out) (?:on|of)(?! (?:battery|charge|power|space|storage|juice))|what do i need again)\b", re.I)
+REORDER = re.compile(
+    r"\b(buy (?:it |them |that |those )?again|re-?order|re-?stock|my usual|running (?:low|out) (?:on|of)(?! (?:battery|charge|power|space|storage|juice))|what do i need again)\b",
+    re.I,
+)
 
 ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5, "last": -1}
 NUMBER_WORDS = {"two": 2, "three": 3, "four": 4}
-BASIC_COLORS = ["black", "white", "grey", "gray", "silver", "red", "blue", "green", "pink", "yellow", "orange", "purple", "brown", "beige", "navy", "olive", "cream", "teal", "gold", "brass"]
+BASIC_COLORS = [
+    "black",
+    "white",
+    "grey",
+    "gray",
+    "silver",
+    "red",
+    "blue",
+    "green",
+    "pink",
+    "yellow",
+    "orange",
+    "purple",
+    "brown",
+    "beige",
+    "navy",
+    "olive",
+    "cream",
+    "teal",
+    "gold",
+    "brass",
+]
 # Everyday words for catalog categories; matched against the last part of each category path.
 CATEGORY_WORDS = {
     "keyboard": ["keyboard", "keyboards", "keeb"],
@@ -38,8 +62,34 @@ FILLER = re.compile(
     r"\b(i am|i'm|i want|i need|i'd like|i would like|looking for|show me|find me|can you|could you|please|some|something|anything|a|an|the|for me|recommend|suggest|me|do you have|what about|how about|any)\b",
     re.I,
 )
-UNITS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split())}
-TENS = {w: 10 * (i + 2) for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split())}
+UNITS = {
+    w: i
+    for i, w in enumerate(
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+        ]
+    )
+}
+TENS = {w: 10 * (i + 2) for i, w in enumerate(["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"])}
 CURRENCY_WORD = re.compile(r"(?:dollars?|bucks|usd|pounds?|gbp|euros?|eur)\b", re.I)
 PRICE_WORD = re.compile(r"\b(?:under|below|over|above|around|about|than|max(?:imum)?|min(?:imum)?|budget|to|and|between|most|least)$", re.I)
 MONEY = r"[$£€]?\s*(\d+(?:[.,]\d+)?)\s*(?:dollars|usd|bucks|pounds|gbp|eur)?"
@@ -51,7 +101,11 @@ def number_word_runs(text: str) -> list[tuple[int, int, int]]:
     for m in list(re.finditer(r"[A-Za-z]+", text)) + [None]:
         last, w = w, m.group(0).lower() if m else ""
         if w in UNITS or w in TENS or w in ("hundred", "thousand"):
-            value = max(value, 1) * (100 if w == "hundred" else 1000) if w in ("hundred", "thousand") else value + UNITS.get(w, 0) + TENS.get(w, 0)
+            value = (
+                max(value, 1) * (100 if w == "hundred" else 1000)
+                if w in ("hundred", "thousand")
+                else value + UNITS.get(w, 0) + TENS.get(w, 0)
+            )
             start = m.start() if start is None else start
             end, seen = m.end(), True
         elif w == "a" and not seen:
@@ -159,7 +213,9 @@ def parse_prices(text: str) -> tuple[float | None, float | None, str]:
     if m and ("$" in m.group(0) or "£" in m.group(0) or "between" in m.group(0).lower()):
         lo, hi = sorted([float(m.group(1).replace(",", ".")), float(m.group(2).replace(",", "."))])
         t = t.replace(m.group(0), " ")
-    m = re.search(rf"\b(?:under|below|less than|cheaper than|max(?:imum)?|up to|at most|no more than|within)\s+{MONEY}|<\s*{MONEY}", t, re.I)
+    m = re.search(
+        rf"\b(?:under|below|less than|cheaper than|max(?:imum)?|up to|at most|no more than|within)\s+{MONEY}|<\s*{MONEY}", t, re.I
+    )
     if m:
         hi = float((m.group(1) or m.group(2)).replace(",", "."))
         t = t.replace(m.group(0), " ")
@@ -175,7 +231,13 @@ def parse_prices(text: str) -> tuple[float | None, float | None, str]:
     return lo, hi, t
 
 
-def understand(message: str, vocab: Vocabulary, previous: Request | None = None, shown_prices: list[float] | None = None, shown_brands: list[str] | None = None) -> Request:
+def understand(
+    message: str,
+    vocab: Vocabulary,
+    previous: Request | None = None,
+    shown_prices: list[float] | None = None,
+    shown_brands: list[str] | None = None,
+) -> Request:
     text = message.strip()
     low = text.lower()
     if not text:
@@ -186,7 +248,9 @@ def understand(message: str, vocab: Vocabulary, previous: Request | None = None,
         return Request("", previous.constraints if previous else Constraints(), "thanks")
 
     if REORDER.search(low):
-        rest = re.sub(r"\b(i'm|i’m|i|am|me|my|show|please|on|of|what|do|need|some|the|can|you|list)\b", " ", REORDER.sub(" ", text), flags=re.I)
+        rest = re.sub(
+            r"\b(i'm|i’m|i|am|me|my|show|please|on|of|what|do|need|some|the|can|you|list)\b", " ", REORDER.sub(" ", text), flags=re.I
+        )
         rest = re.sub(r"\s+", " ", rest).strip(" ?!.,")
         return Request(rest, Constraints(), "reorder", said=rest)
 
@@ -201,11 +265,17 @@ def understand(message: str, vocab: Vocabulary, previous: Request | None = None,
     lo, hi, rest = parse_prices(text)
     notes: list[str] = []
     exclude_brands: list[str] = []
-    neg = re.findall(r"\b(?:not|no|without|except|other than|anything but)\s+((?:that|this) brand|[\w'&\- ]{2,40}?)(?=[,.!?]|\s+(?:and|or|but|in|under|over)\b|$)", rest, re.I)
+    neg = re.findall(
+        r"\b(?:not|no|without|except|other than|anything but)\s+((?:that|this) brand|[\w'&\- ]{2,40}?)(?=[,.!?]|\s+(?:and|or|but|in|under|over)\b|$)",
+        rest,
+        re.I,
+    )
     exclude_colors: list[str] = []
     for phrase in neg:
         if re.fullmatch(r"(that|this) brand", phrase.strip(), re.I):
-            targets = [shown_brands[r - 1] for r in refs if shown_brands and 0 < r <= len(shown_brands)] or (shown_brands[:1] if shown_brands else [])
+            targets = [shown_brands[r - 1] for r in refs if shown_brands and 0 < r <= len(shown_brands)] or (
+                shown_brands[:1] if shown_brands else []
+            )
             exclude_brands += targets
         else:
             exclude_brands += match_terms(phrase, vocab.brands, fuzzy=True)
@@ -220,12 +290,22 @@ def understand(message: str, vocab: Vocabulary, previous: Request | None = None,
     cheaper = bool(re.search(r"\b(cheaper|less expensive|lower price|more affordable)\b", low))
     pricier = bool(re.search(r"\b(more expensive|pricier|premium|higher end|fancier)\b", low))
     more = bool(re.search(r"\b(show more|more options|other options|anything else|what else|others|more results)\b", low))
-    rest = re.sub(r"\b(cheaper|less expensive|lower price|more affordable|more expensive|pricier|higher end|fancier|show more|more options|other options|anything else|what else|others|more results|one|ones|instead|please|in|by|from|with|and|or)\b", " ", rest, flags=re.I)
+    rest = re.sub(
+        r"\b(cheaper|less expensive|lower price|more affordable|more expensive|pricier|higher end|fancier|show more|more options|other options|anything else|what else|others|more results|one|ones|instead|please|in|by|from|with|and|or)\b",
+        " ",
+        rest,
+        flags=re.I,
+    )
     search_text = re.sub(r"\s+", " ", FILLER.sub(" ", rest)).strip(" ,.!?")
 
     fresh = Constraints(
-        price_min=lo, price_max=hi, brands=brands, exclude_brands=exclude_brands,
-        categories=[category] if category else [], colors=colors, exclude_colors=exclude_colors,
+        price_min=lo,
+        price_max=hi,
+        brands=brands,
+        exclude_brands=exclude_brands,
+        categories=[category] if category else [],
+        colors=colors,
+        exclude_colors=exclude_colors,
     )
     refining = previous is not None and (not category or category == previous.category)
     if not refining:

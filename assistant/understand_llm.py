@@ -57,7 +57,10 @@ class Grounded:
     rejected: list[str] = field(default_factory=list)
 
 
-MONEY_CUE = re.compile(r"[$£€]|\b(?:dollars?|bucks|usd|pounds?|gbp|euros?|eur|under|below|over|above|less|more|cheaper|budget|max(?:imum)?|min(?:imum)?|at most|at least|up to|around|about|between|price[ds]?|costs?|spend)\b", re.I)
+MONEY_CUE = re.compile(
+    r"[$£€]|\b(?:dollars?|bucks|usd|pounds?|gbp|euros?|eur|under|below|over|above|less|more|cheaper|budget|max(?:imum)?|min(?:imum)?|at most|at least|up to|around|about|between|price[ds]?|costs?|spend)\b",
+    re.I,
+)
 
 
 def prices_in(message: str) -> set[float]:
@@ -119,7 +122,9 @@ def ground(raw: Extracted, message: str, vocab: Vocabulary) -> Grounded:
                 rejected.append(f"{name}={v}")
     if raw.category:
         leaf = raw.category.split(">")[-1].strip().lower()
-        path = next((p for p in vocab.categories if p.lower() == raw.category.strip().lower() or p.split(">")[-1].strip().lower() == leaf), None)
+        path = next(
+            (p for p in vocab.categories if p.lower() == raw.category.strip().lower() or p.split(">")[-1].strip().lower() == leaf), None
+        )
         if path:
             out.category = path
         else:

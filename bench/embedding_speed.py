@@ -61,18 +61,41 @@ def main(n: int, out: Path) -> dict:
     rows.append({"path": "torch fp32, batch 64 (default)", "titles_per_s": round(n / secs, 1), "mean_cosine_to_default": 1.0})
     for name, batch in [("torch fp32, batch 256", 256), ("torch fp32, batch 16", 16)]:
         vecs, secs = timed(base, texts, batch)
-        rows.append({"path": name, "titles_per_s": round(n / secs, 1), "mean_cosine_to_default": round(float((vecs * reference).sum(1).mean()), 4)})
+        rows.append(
+            {"path": name, "titles_per_s": round(n / secs, 1), "mean_cosine_to_default": round(float((vecs * reference).sum(1).mean()), 4)}
+        )
 
-    quantized = torch.ao.quantization.quantize_dynamic(SentenceTransformer(path, device="cpu"), {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
+    quantized = torch.ao.quantization.quantize_dynamic(
+        SentenceTransformer(path, device="cpu"), {torch.nn.Linear}, dtype=torch.qint8, inplace=True
+    )
     vecs, secs = timed(quantized, texts, 64)
-    rows.append({"path": "torch dynamic int8 (Linear layers)", "titles_per_s": round(n / secs, 1), "mean_cosine_to_default": round(float((vecs * reference).sum(1).mean()), 4)})
+    rows.append(
+        {
+            "path": "torch dynamic int8 (Linear layers)",
+            "titles_per_s": round(n / secs, 1),
+            "mean_cosine_to_default": round(float((vecs * reference).sum(1).mean()), 4),
+        }
+    )
 
     try:
         onnx = SentenceTransformer(path, device="cpu", backend="onnx")
         vecs, secs = timed(onnx, texts, 64)
-        rows.append({"path": "sentence-transformers ONNX backend (onnxruntime)", "titles_per_s": round(n / secs, 1), "mean_cosine_to_default": round(float((vecs * reference).sum(1).mean()), 4)})
+        rows.append(
+            {
+                "path": "sentence-transformers ONNX backend (onnxruntime)",
+                "titles_per_s": round(n / secs, 1),
+                "mean_cosine_to_default": round(float((vecs * reference).sum(1).mean()), 4),
+            }
+        )
     except Exception as e:  # the optional extra is missing, or the export failed
-        rows.append({"path": "sentence-transformers ONNX backend", "titles_per_s": None, "mean_cosine_to_default": None, "note": f"{type(e).__name__}: {str(e)[:160]}"})
+        rows.append(
+            {
+                "path": "sentence-transformers ONNX backend",
+                "titles_per_s": None,
+                "mean_cosine_to_default": None,
+                "note": f"{type(e).__name__}: {str(e)[:160]}",
+            }
+        )
 
     report = {
         "generated": f"{datetime.now():%Y-%m-%d %H:%M}",

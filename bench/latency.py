@@ -19,15 +19,21 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assistant.ingest import ingest_demo  # noqa: E402
-from assistant.pipeline import train_ranker  # noqa: E402
-from assistant.settings import Settings  # noqa: E402
-from assistant.shop import Shop  # noqa: E402
-from ranking.repeat import Repeat  # noqa: E402
-from records import Event, utcnow  # noqa: E402
+from assistant.ingest import ingest_demo
+from assistant.pipeline import train_ranker
+from assistant.settings import Settings
+from assistant.shop import Shop
+from ranking.repeat import Repeat
+from records import Event, utcnow
 
 OUT = Path(__file__).resolve().parent / "results"
-QUERIES = ["a quiet keyboard for the office under $100", "noise cancelling headphones", "espresso machine", "waterproof hiking backpack", "trail running shoes under $150"]
+QUERIES = [
+    "a quiet keyboard for the office under $100",
+    "noise cancelling headphones",
+    "espresso machine",
+    "waterproof hiking backpack",
+    "trail running shoes under $150",
+]
 
 
 def pct(xs: list[float]) -> dict[str, float]:
@@ -45,7 +51,9 @@ def grocery_shoppers(users: int = 200, weeks: int = 30, items: int = 600, seed: 
         for w in range(weeks):
             ts = now - timedelta(days=7 * (weeks - w))
             basket = [*staples[(w % periods) == 0], *rng.choice(items, 4)]
-            events += [Event(user_id=f"g{u}", product_id=f"item{i}", kind="purchase", ts=ts + timedelta(minutes=k)) for k, i in enumerate(basket)]
+            events += [
+                Event(user_id=f"g{u}", product_id=f"item{i}", kind="purchase", ts=ts + timedelta(minutes=k)) for k, i in enumerate(basket)
+            ]
         out[f"g{u}"] = events
     return out
 
@@ -105,9 +113,9 @@ def main() -> None:
         first = None
         for ev in shop.chat(QUERIES[i % len(QUERIES)], f"bench-{i}", "u02"):
             now = (time.perf_counter() - t) * 1000
-            if ev["event"] == "cards":
+            if ev.name == "cards":
                 cards_ms.append(now)
-            elif ev["event"] == "token" and first is None:
+            elif ev.name == "token" and first is None:
                 first = now
         first_token_ms.append(first or 0.0)
         turn_ms.append((time.perf_counter() - t) * 1000)

@@ -19,10 +19,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assistant.evaluation import _save, _table, ranking_data  # noqa: E402
-from assistant.settings import get_settings  # noqa: E402
-from ranking.evaluate import evaluate  # noqa: E402
-from ranking.train import TrainConfig  # noqa: E402
+from assistant.evaluation import report as reports
+from assistant.evaluation.ranking import ranking_data
+from assistant.settings import get_settings
+from ranking.evaluate import evaluate
+from ranking.train import TrainConfig
 
 ROWS = ("two_tower", "learned_blend", "served")
 
@@ -42,9 +43,20 @@ def main() -> None:
             if args.retrain:
                 model_path.unlink(missing_ok=True)
             report = evaluate(products, matrix, sequences, embedding_model, TrainConfig(seed=seed, targets=targets), model_path=model_path)
-            runs.append({"targets": targets, "seed": seed, "ndcg10": {s: {m: report["metrics"][s][m]["NDCG@10"] for m in ROWS} for s in ("all", "new")}})
+            runs.append(
+                {
+                    "targets": targets,
+                    "seed": seed,
+                    "ndcg10": {s: {m: report["metrics"][s][m]["NDCG@10"] for m in ROWS} for s in ("all", "new")},
+                }
+            )
             print(runs[-1], flush=True)
-    lines = [f"# ranking_seeds_{args.dataset}", "", "NDCG@10 of the held-out baskets, the two-tower model trained on every item (`all`, the default) or on the items new to each shopper (`new`), per seed.", ""]
+    lines = [
+        f"# ranking_seeds_{args.dataset}",
+        "",
+        "NDCG@10 of the held-out baskets, the two-tower model trained on every item (`all`, the default) or on the items new to each shopper (`new`), per seed.",
+        "",
+    ]
     for setting in ("all", "new"):
         rows = []
         for targets in args.targets:
@@ -52,8 +64,12 @@ def main() -> None:
             for m in ROWS:
                 x = np.array([r["ndcg10"][setting][m] for r in mine])
                 rows.append([targets, m, " ".join(f"{v:.4f}" for v in x), f"{x.mean():.4f}", f"{x.std(ddof=1) if len(x) > 1 else 0:.4f}"])
-        lines += [f"## {setting} items", ""] + _table(["targets", "method", "per seed " + " ".join(map(str, args.seeds)), "mean", "sd"], rows) + [""]
-    _save(Path(__file__).parent / "results", f"ranking_seeds_{args.dataset}", {"runs": runs}, lines)
+        lines += (
+            [f"## {setting} items", ""]
+            + reports.table(["targets", "method", "per seed " + " ".join(map(str, args.seeds)), "mean", "sd"], rows)
+            + [""]
+        )
+    reports.write(Path(__file__).parent / "results", f"ranking_seeds_{args.dataset}", {"runs": runs}, lines)
 
 
 if __name__ == "__main__":

@@ -39,7 +39,7 @@ def buy_again(history: list[int], n_items: int, pop: np.ndarray) -> np.ndarray:
 def item_knn(matrix: sp.csr_matrix) -> sp.csr_matrix:
     """Item-item cosine similarity of co-occurrence (users as features). The diagonal stays:
     an item is its own nearest neighbour, so a shopper's own staples score too, as in the
-    textbook item-kNN (with it removed, Instacart NDCG@10 fell from 0.173 to 0.099)."""
+    textbook item-kNN (bench/results/NOTES.md says what removing it costs)."""
     binary = (matrix > 0).astype(np.float32)
     co = (binary.T @ binary).tocsr()
     norms = np.sqrt(np.asarray(binary.sum(0)).ravel()) + 1e-6

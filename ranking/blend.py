@@ -7,21 +7,13 @@ shoppers who bought the shopper's items, how often shoppers start buying it righ
 the shopper's items, and the two-tower taste score) with weights fitted listwise (a softmax
 over each shopper's candidates) on each shopper's validation basket (the one before the test
 basket), so nothing is tuned on the test data. Only that basket is a clean target: the
-two-tower model trained on the earlier ones, so its scores there are optimistic: fitted on the
-two or three baskets before the test, each with signals and taste from the baskets before it, the
-blend raised the two-tower weight from 0.73 to 0.87-0.94 and new-items NDCG@10 fell from 0.0312
-to 0.0281-0.0271 (seed 7).
+two-tower model trained on the earlier ones, so its scores there are optimistic.
 
 The item signals of the fit come from the baskets before the validation ones (`Signals.of`):
 counted with the validation basket, an item first bought in it looks popular and rarely re-bought
-because of the very answer the fit is asked for. That leak pushed the weights of popularity and
-re-buy rate up and, by chance, scored 0.0314 on Instacart's new items where the clean fit
-scores 0.0283.
-
-More features lowered the new-items NDCG@10 (seed 7, 0.0312 without them): the shopper's count
-or share of purchases in the item's aisle (0.0296, 0.0294), their department share (0.0283), how
-many products they tried in the aisle (0.0274), the text similarity to their last three baskets
-(0.0283). With one validation basket per shopper to fit on, each weight more is fitted to noise.
+because of the very answer the fit is asked for. With one validation basket per shopper to fit
+on, each feature more is fitted to noise. What was tried, and what it scored, is in
+bench/results/NOTES.md.
 """
 
 from __future__ import annotations
@@ -56,7 +48,9 @@ class Signals:
         users = sorted(baskets)
         matrix = baselines.user_item_matrix({u: [i for b in baskets[u] for i in b] for u in users}, n_items, users)
         stats = ItemStats.of({u: History(b, [0.0] * len(b)) for u, b in baskets.items()})
-        return cls(np.log1p(baselines.popularity(matrix)), stats.rebuy_rate(n_items), baselines.item_knn(matrix), adoption(baskets, n_items))
+        return cls(
+            np.log1p(baselines.popularity(matrix)), stats.rebuy_rate(n_items), baselines.item_knn(matrix), adoption(baskets, n_items)
+        )
 
     def features(self, baskets: list[list[int]], taste: np.ndarray) -> np.ndarray:
         """One shopper's features (their baskets oldest first, their two-tower scores)."""
@@ -71,9 +65,7 @@ def adoption(baskets: dict[str, list[list[int]]], n_items: int) -> sp.csr_matrix
     """Item a → item b: how often a shopper bought b for the first time in the basket right after
     one holding a, cosine-normalised like item-kNN. Co-occurrence is ruled by the staples bought
     together every week; this counts what shoppers start buying next, which is what a list of
-    new items guesses. On Instacart it lifted the blend's new-items NDCG@10 on three trained
-    models (seeds 7/8/9) from 0.0298/0.0308/0.0257 to 0.0312/0.0326/0.0292; the shopper's
-    previous basket alone, or a decayed history, in place of every item they bought scored less."""
+    new items guesses."""
     before: dict[str, list[int]] = {}  # per step (a basket with a first purchase): the basket before it
     first: dict[str, list[int]] = {}  # and the items bought in it for the first time
     for shopper in baskets.values():
@@ -92,7 +84,9 @@ def adoption(baskets: dict[str, list[list[int]]], n_items: int) -> sp.csr_matrix
     return (sp.diags(1 / out_norm) @ counts @ sp.diags(1 / in_norm)).tocsr()
 
 
-def features(baskets: list[list[int]], n_items: int, rebuy: np.ndarray, taste: np.ndarray, log_pop: np.ndarray, cooc: np.ndarray, adopt: np.ndarray) -> np.ndarray:
+def features(
+    baskets: list[list[int]], n_items: int, rebuy: np.ndarray, taste: np.ndarray, log_pop: np.ndarray, cooc: np.ndarray, adopt: np.ndarray
+) -> np.ndarray:
     """(n_items, len(FEATURES)) for one shopper, from their past baskets (oldest first)."""
     m = len(baskets)
     count = np.zeros(n_items)
@@ -106,26 +100,9 @@ def features(baskets: list[list[int]], n_items: int, rebuy: np.ndarray, taste: n
     recency = np.where(last >= 0, 1.0 / (m - last), 0.0)
     share = count / max(m, 1)
     z = (taste - taste.mean()) / (taste.std() + 1e-6)
-    return np.stack([np.log1p(count), decayed, recency, share, rebuy, rebuy * np.log1p(count), z, log_pop, cooc, adopt], axis=1).astype(np.float32)
-
-
-def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float, max_iter: int = 200) -> tuple[np.ndarray, float]:
-    """L2-regularised logistic regression (LBFGS), positives re-weighted to balance the classes."""
-    xt = torch.tensor(x, dtype=torch.float32)
-    yt = torch.tensor(y, dtype=torch.float32)
-    w = torch.zeros(x.shape[1], requires_grad=True)
-    b = torch.zeros(1, requires_grad=True)
-    opt = torch.optim.LBFGS([w, b], max_iter=max_iter)
-    pos_weight = (1 - yt).sum() / yt.sum().clamp_min(1.0)
-
-    def closure():
-        opt.zero_grad()
-        loss = torch.nn.functional.binary_cross_entropy_with_logits(xt @ w + b, yt, pos_weight=pos_weight) + l2 * (w * w).sum()
-        loss.backward()
-        return loss
-
-    opt.step(closure)
-    return w.detach().numpy(), float(b.item())
+    return np.stack([np.log1p(count), decayed, recency, share, rebuy, rebuy * np.log1p(count), z, log_pop, cooc, adopt], axis=1).astype(
+        np.float32
+    )
 
 
 @dataclass
@@ -139,8 +116,7 @@ class Blend:
     def fit(cls, xs: list[np.ndarray], ys: list[np.ndarray], l2: float = 1e-3, max_iter: int = 100) -> Blend:
         """Listwise: a softmax over each shopper's candidates (`xs[u]`, basket items marked in
         `ys[u]`), so the basket's items are pushed to the top of the list, which is what NDCG@10
-        asks; a pointwise logistic fit scored 0.0242-0.0267 where this scores 0.0252-0.0290 (both
-        measured with the leaky signals `Signals` now avoids)."""
+        asks (a pointwise fit scored less)."""
         x = np.concatenate(xs)
         mean, std = x.mean(0), x.std(0) + 1e-6
         groups = [(torch.tensor((g - mean) / std, dtype=torch.float32), torch.from_numpy(y > 0)) for g, y in zip(xs, ys) if (y > 0).any()]

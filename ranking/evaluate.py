@@ -7,34 +7,32 @@ without such an item in the basket are skipped). Baselines run in the same pass.
 `learned_blend` is the product's own ranking: past products first, in the repeat model's
 order (ranking/repeat.py), then everything else by the blend of two-tower taste, popularity,
 co-occurrence and adoption (ranking/blend.py); in the new-items setting only the blend counts.
-`served` is what `Shop.recommend` computes for a shopper without a message, over the whole
-catalog instead of recall's candidates (`_served`).
+`served` is what the shop serves a shopper without a message (`ranking.rank.serve`, the
+function `Recommender.recommend` calls), over the whole catalog instead of recall's candidates.
 """
 
 from __future__ import annotations
 
-import json
 import time
 from collections import defaultdict
-from dataclasses import dataclass, replace
-from datetime import datetime
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from ranking import baselines, blend, repeat
+from ranking.behaviour import TARGET_KINDS, session_starts
+from ranking.checkpoint import load, save
 from ranking.features import MAX_HISTORY, history_weights
-from ranking.rank import Scored
-from ranking.rules import Rules, apply
 from ranking.metrics import hit_rate_at_k, ndcg_at_k, recall_at_k, relative_gain_interval
 from ranking.model import TwoTower
-from ranking.train import TARGET_KINDS, TrainConfig, load_all, save, session_starts, train
+from ranking.rank import Scored, serve
+from ranking.train import TrainConfig, train
 from records import Event, Product
 
 K = (10, 20)
 BASELINES = ("popularity", "buy_again", "item_knn", "als")
-SERVED_RULES = Rules(due_first=True)  # serving without a message: due re-buys lead, other bought items demoted
 
 
 @dataclass
@@ -68,14 +66,30 @@ def _topk(scores: np.ndarray, k: int, exclude: set[int] | None = None) -> list[i
     return idx[np.argsort(-s[idx])].tolist()
 
 
-def _served(model: TwoTower, products: list[Product], taste: np.ndarray, own: set[int], chance: dict[int, float], due_at: float, catalog: dict[str, Product]) -> np.ndarray:
+def _served(
+    model: TwoTower,
+    products: list[Product],
+    taste: np.ndarray,
+    own: set[int],
+    chance: dict[int, float],
+    due_at: float,
+    catalog: dict[str, Product],
+) -> np.ndarray:
     """Scores whose order is what the shop serves a shopper without a message: the two-tower
     taste plus w·T·log Q (Ranker.rank(popularity=True), own products counted as unseen), then the
     rules: bought products moved by demote_by·(2p − 1), those with p ≥ due_at first."""
     scores = taste + model.prior([p.id for p in products], own={products[i].id for i in own})
-    rules = replace(SERVED_RULES, demote_ids={str(i) for i in own}, again={str(i): float(c) for i, c in chance.items()}, due_at=due_at)
     cands = sorted({*np.argsort(-scores)[:200].tolist(), *chance}, key=lambda i: -scores[i])  # recall brings past products in
-    order = apply([Scored(str(i), float(scores[i]), 0.0, 0.0) for i in cands], catalog, rules)
+    again = {str(i): float(c) for i, c in chance.items()}
+    order = serve(
+        [Scored(str(i), float(scores[i]), 0.0, 0.0) for i in cands],
+        catalog,
+        {str(i) for i in own},
+        again,
+        due_at,
+        what_next=True,
+        top=len(cands),
+    )
     out = np.full(len(products), -np.inf)
     out[[int(r.product_id) for r in order]] = -np.arange(len(order), dtype=float)
     return out
@@ -104,7 +118,7 @@ def evaluate(
     n = len(products)
     users = sorted(split.test)
     if model_path is not None and model_path.exists():
-        (model, saved), result = load_all(model_path), None
+        (model, saved), result = load(model_path), None
         reused = {**(saved["result"] or {}), "reused": str(model_path)}
     else:
         model, result = train(products, vectors, split.train, embedding_model, config)
@@ -114,7 +128,9 @@ def evaluate(
 
     with torch.no_grad():
         item_vecs = model.items(encode_items(products, vectors, model.schema))
-    bought = {u: [index[e.product_id] for e in split.train.get(u, []) if e.kind in TARGET_KINDS and e.product_id in index] for u in split.train}
+    bought = {
+        u: [index[e.product_id] for e in split.train.get(u, []) if e.kind in TARGET_KINDS and e.product_id in index] for u in split.train
+    }
     all_users = sorted(split.train)
     matrix = baselines.user_item_matrix(bought, n, all_users)
     row_of = {u: i for i, u in enumerate(all_users)}
@@ -131,7 +147,9 @@ def evaluate(
     # everything else: the learned blend, fitted on each shopper's validation basket (the last one
     # before the test), with item signals from the baskets before the validation ones
     baskets = {u: h.baskets for u, h in histories.items()}
-    signals = blend.Signals(np.log1p(pop), item_stats.rebuy_rate(n), sim, blend.adoption(baskets, n))  # what the baselines count, every basket in
+    signals = blend.Signals(
+        np.log1p(pop), item_stats.rebuy_rate(n), sim, blend.adoption(baskets, n)
+    )  # what the baselines count, every basket in
     fit_signals = blend.Signals.of({u: b[:-1] for u, b in baskets.items()}, n)
     rng = np.random.default_rng(7)
     fit_x: dict[str, list] = {"new": []}
@@ -154,9 +172,9 @@ def evaluate(
     blends = {s: blend.Blend.fit(fit_x[s], fit_y[s]) for s in fit_x}
 
     methods = [*BASELINES, "two_tower", "learned_blend", "served"] + [f"buy_again+{w}*two_tower" for w in blend_weights]
-    sums = {s: {m: defaultdict(float) for m in methods} for s in ("all", "new")}
+    sums: dict[str, dict[str, defaultdict[str, float]]] = {s: {m: defaultdict(float) for m in methods} for s in ("all", "new")}
     counts = {"all": 0, "new": 0}
-    per_user = {s: {m: [] for m in methods} for s in ("all", "new")}  # NDCG@10, for the intervals
+    per_user: dict[str, dict[str, list[float]]] = {s: {m: [] for m in methods} for s in ("all", "new")}  # NDCG@10, for the intervals
     for u in users:
         hist_idx = bought.get(u, [])
         truth = {index[p] for p in split.test[u] if p in index}
@@ -175,13 +193,13 @@ def evaluate(
         for w in blend_weights:
             scores[f"buy_again+{w}*two_tower"] = np.log1p(np.maximum(ba, 0)) + w * z
         explore = blends["new"].score(signals.features(baskets[u], tt))
-        past, chance = repeats.score(u, histories[u], split.at[u], item_stats)
+        past_items, chance = repeats.score(u, histories[u], split.at[u], item_stats)
         ranked = explore.copy()
-        ranked[past] = explore.max() + 1 + chance  # past products first, in the repeat model's order
-        scores["served"] = _served(model, products, tt, set(hist_idx), dict(zip(past, chance)), due_at, catalog)
-        seen = set(hist_idx)
-        new_truth = truth - seen
-        for setting, target, exclude in (("all", truth, None), ("new", new_truth, seen)):
+        ranked[past_items] = explore.max() + 1 + chance  # past products first, in the repeat model's order
+        scores["served"] = _served(model, products, tt, set(hist_idx), dict(zip(past_items, chance)), due_at, catalog)
+        owned = set(hist_idx)
+        new_truth = truth - owned
+        for setting, target, exclude in (("all", truth, None), ("new", new_truth, owned)):
             if not target:
                 continue
             counts[setting] += 1
@@ -222,23 +240,3 @@ def _gains(metrics: dict, per_user: dict) -> dict:
             gain, low, high = relative_gain_interval(per_user[setting][m], per_user[setting][best])
             out[f"{setting}: {m} vs {best}"] = {"gain": round(gain, 4), "ci95": [round(low, 4), round(high, 4)]}
     return out
-
-
-def write_report(report: dict, out: Path, name: str) -> Path:
-    out.mkdir(parents=True, exist_ok=True)
-    (out / f"{name}.json").write_text(json.dumps(report, indent=2, default=str))
-    lines = [f"# {name}", "", f"generated {datetime.now():%Y-%m-%d %H:%M}, {report['items']} items, users: {report['users']}", "",
-             "learned_blend: past products in the repeat model's order, then the blend of two-tower taste, popularity, co-occurrence and adoption. served: what the shop answers "
-             f"a shopper with no message (two-tower taste + {report.get('served_prior_weight')}·T·log Q for products new to the shopper, bought items demoted, past products with a chance ≥ {report.get('served_due_at')} first).", ""]
-    for setting, table in report["metrics"].items():
-        lines += [f"## {setting} items", "", "| method | Recall@10 | Recall@20 | NDCG@10 | HitRate@10 |", "|---|---|---|---|---|"]
-        for m, v in table.items():
-            lines.append(f"| {m} | {v.get('Recall@10', 0):.4f} | {v.get('Recall@20', 0):.4f} | {v.get('NDCG@10', 0):.4f} | {v.get('HitRate@10', 0):.4f} |")
-        lines.append("")
-    if report.get("gains"):
-        lines += ["## over the strongest baseline (NDCG@10, paired bootstrap over shoppers)", "", "| comparison | gain | 95% interval |", "|---|---|---|"]
-        lines += [f"| {k} | {v['gain']:+.1%} | {v['ci95'][0]:+.1%} … {v['ci95'][1]:+.1%} |" for k, v in report["gains"].items()]
-        lines.append("")
-    path = out / f"{name}.md"
-    path.write_text("\n".join(lines))
-    return path

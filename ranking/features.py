@@ -7,13 +7,15 @@ model file; a store whose features do not fit it is refused instead of scored wr
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
 import numpy as np
 import torch
 
-from records import Event, Product, event_weight
+from ranking.behaviour import event_weight
+from records import Event, Product
 
 SCHEMA_VERSION = 1
 PRICE_EDGES = [5, 10, 20, 35, 60, 100, 175, 300, 500]  # price bands; 0 = unknown
@@ -44,7 +46,9 @@ class FeatureSchema:
 
     def check(self, text_dim: int, embedding_model: str) -> None:
         if self.version != SCHEMA_VERSION:
-            raise SchemaMismatch(f"ranker features are version {self.version}, this code expects {SCHEMA_VERSION}: retrain with `shopassist train`")
+            raise SchemaMismatch(
+                f"ranker features are version {self.version}, this code expects {SCHEMA_VERSION}: retrain with `shopassist train`"
+            )
         if text_dim != self.text_dim or embedding_model != self.embedding_model:
             raise SchemaMismatch(
                 f"the ranker was trained on {self.embedding_model!r} vectors ({self.text_dim}-d) but the index holds "
@@ -52,7 +56,7 @@ class FeatureSchema:
             )
 
 
-def _band(value: float | None, edges: list[float]) -> int:
+def _band(value: float | None, edges: Sequence[float]) -> int:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return 0
     return 1 + sum(value >= e for e in edges)
@@ -80,7 +84,11 @@ def encode_items(products: list[Product], vectors: list[np.ndarray] | np.ndarray
     brand-new product is rankable from its text alone."""
     cat_ix = {c: i + 1 for i, c in enumerate(schema.categories)}
     top_ix = {c: i + 1 for i, c in enumerate(schema.tops)}
-    text = np.asarray(vectors, dtype=np.float32).reshape(len(products), schema.text_dim) if len(products) else np.zeros((0, schema.text_dim), np.float32)
+    text = (
+        np.asarray(vectors, dtype=np.float32).reshape(len(products), schema.text_dim)
+        if len(products)
+        else np.zeros((0, schema.text_dim), np.float32)
+    )
     return ItemBatch(
         text=torch.from_numpy(text),
         category=torch.tensor([cat_ix.get(p.category.lower(), 0) for p in products], dtype=torch.long),

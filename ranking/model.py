@@ -8,6 +8,8 @@ score:      cosine(user, item) / temperature
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -15,31 +17,46 @@ from torch import nn
 
 from ranking.features import POP_EDGES, PRICE_EDGES, FeatureSchema, ItemBatch
 
-DIM = 64
+
+@dataclass(frozen=True)
+class TwoTowerConfig:
+    """The model's sizes, saved with its weights (ranking/checkpoint.py)."""
+
+    dim: int = 64  # the shared space of users and items
+    category_dim: int = 16
+    top_dim: int = 8  # top-level category
+    band_dim: int = 8  # price band and popularity band, each
+    hidden: int = 128  # the towers' MLP width
+    temperature: float = 0.07
 
 
 class ItemTower(nn.Module):
-    def __init__(self, schema: FeatureSchema, dim: int = DIM):
+    def __init__(self, schema: FeatureSchema, config: TwoTowerConfig):
         super().__init__()
+        dim, band = config.dim, config.band_dim
         self.text = nn.Linear(schema.text_dim, dim)
-        self.category = nn.Embedding(len(schema.categories) + 1, 16)
-        self.top = nn.Embedding(len(schema.tops) + 1, 8)
-        self.price = nn.Embedding(len(PRICE_EDGES) + 2, 8)
-        self.popularity = nn.Embedding(len(POP_EDGES) + 2, 8)
-        self.mlp = nn.Sequential(nn.Linear(dim + 40, 128), nn.GELU(), nn.Linear(128, dim))
+        self.category = nn.Embedding(len(schema.categories) + 1, config.category_dim)
+        self.top = nn.Embedding(len(schema.tops) + 1, config.top_dim)
+        self.price = nn.Embedding(len(PRICE_EDGES) + 2, band)
+        self.popularity = nn.Embedding(len(POP_EDGES) + 2, band)
+        extra = config.category_dim + config.top_dim + 2 * band
+        self.mlp = nn.Sequential(nn.Linear(dim + extra, config.hidden), nn.GELU(), nn.Linear(config.hidden, dim))
 
     def forward(self, items: ItemBatch) -> torch.Tensor:
         text = self.text(items.text)
-        x = torch.cat([text, self.category(items.category), self.top(items.top), self.price(items.price), self.popularity(items.popularity)], dim=-1)
+        x = torch.cat(
+            [text, self.category(items.category), self.top(items.top), self.price(items.price), self.popularity(items.popularity)], dim=-1
+        )
         return F.normalize(text + self.mlp(x), dim=-1)  # residual on text keeps cold items sensible
 
 
 class UserTower(nn.Module):
-    def __init__(self, dim: int = DIM):
+    def __init__(self, config: TwoTowerConfig):
         super().__init__()
+        dim = config.dim
         self.query = nn.Parameter(torch.randn(dim) * 0.1)
         self.empty = nn.Parameter(torch.randn(dim) * 0.1)
-        self.mlp = nn.Sequential(nn.Linear(2 * dim, 128), nn.GELU(), nn.Linear(128, dim))
+        self.mlp = nn.Sequential(nn.Linear(2 * dim, config.hidden), nn.GELU(), nn.Linear(config.hidden, dim))
 
     def forward(self, hist: torch.Tensor, weights: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """hist (B, L, dim) item vectors, weights (B, L) event weights, mask (B, L) True where real."""
@@ -56,19 +73,20 @@ class UserTower(nn.Module):
 
 
 class TwoTower(nn.Module):
-    def __init__(self, schema: FeatureSchema, dim: int = DIM, temperature: float = 0.07):
+    def __init__(self, schema: FeatureSchema, config: TwoTowerConfig | None = None):
         super().__init__()
         self.schema = schema
-        self.items = ItemTower(schema, dim)
-        self.users = UserTower(dim)
-        self.temperature = temperature
+        self.config = config or TwoTowerConfig()
+        self.items = ItemTower(schema, self.config)
+        self.users = UserTower(self.config)
+        self.temperature = self.config.temperature
         # log Q(item), the sampling correction taken out in training (ranking/train.py), by product id;
         # serving adds it back when the question is "what will they buy next" (no message)
         self.log_q: dict[str, float] = {}
         self.log_q_unseen = 0.0  # for a product nobody carted or bought in training
         self.prior_weight = 0.0  # how much of it to add back, chosen on validation (train.choose_prior_weight)
 
-    def prior(self, product_ids: list[str], own: set[str] = frozenset()) -> np.ndarray:
+    def prior(self, product_ids: list[str], own: frozenset[str] | set[str] = frozenset()) -> np.ndarray:
         """w·T·log Q per product: in taste units, the popularity the logQ correction removed. The
         shopper's `own` products count as unseen: whether they come back is the repeat model's
         question, not the crowd's."""

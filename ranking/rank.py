@@ -6,16 +6,19 @@ already shapes the next ranking: no retraining in the loop.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from ranking.behaviour import TARGET_KINDS
+from ranking.checkpoint import load
 from ranking.features import MAX_HISTORY, ItemBatch, encode_items, history_weights
 from ranking.model import TwoTower
 from ranking.repeat import Repeat
-from ranking.train import TARGET_KINDS, load_all
+from ranking.rules import Rules, S, apply
 from records import Event, Product
 
 QUERY_WEIGHT = 1.0  # how much the message's own similarity counts next to the shopper's taste
@@ -39,7 +42,7 @@ class Ranker:
 
     @classmethod
     def load(cls, path: Path, text_dim: int, embedding_model: str) -> Ranker:
-        model, saved = load_all(path)
+        model, saved = load(path)
         model.schema.check(text_dim, embedding_model)
         return cls(model, saved["repeat"] if isinstance(saved["repeat"], Repeat) else None)
 
@@ -50,7 +53,11 @@ class Ranker:
     @torch.no_grad()
     def user_vector(self, history: list[Event], products: dict[str, Product], vectors: dict[str, np.ndarray]) -> torch.Tensor:
         history = [e for e in history if e.product_id in products][-MAX_HISTORY:]
-        hist_items = self.model.items(self.items([products[e.product_id] for e in history], vectors)) if history else None
+        hist_items = (
+            self.model.items(self.items([products[e.product_id] for e in history], vectors))
+            if history
+            else torch.zeros(0, self.model.config.dim)
+        )
         return self.model.user_vector(hist_items, history_weights(history))
 
     @torch.no_grad()
@@ -65,15 +72,14 @@ class Ranker:
     ) -> list[Scored]:
         """Candidates ordered best first. `vectors` holds text vectors for history and candidates.
         `popularity`: add back the log Q the training took out, as much as validation chose, for
-        lists that answer "what will they buy next" rather than a message (Instacart new items:
-        NDCG@10 0.022 → 0.027); the shopper's own products count as unseen, their coming back is
-        the repeat model's question."""
+        lists that answer "what will they buy next" rather than a message; the shopper's own
+        products count as unseen, their coming back is the repeat model's question."""
         if not candidates:
             return []
         user = self.user_vector(history, history_products, vectors)
         batch = self.items(candidates, vectors)
         taste = (self.model.items(batch) @ user).numpy()
-        prior = 0.0
+        prior = np.zeros(len(candidates), np.float32)
         if popularity:
             own = {e.product_id for e in history if e.kind in TARGET_KINDS}
             prior = self.model.prior([p.id for p in candidates], own)
@@ -81,3 +87,23 @@ class Ranker:
         scores = taste + prior + QUERY_WEIGHT * query
         order = np.argsort(-scores, kind="stable")
         return [Scored(candidates[i].id, float(scores[i]), float(taste[i]), float(query[i])) for i in order]
+
+
+def serve(
+    scored: Sequence[S],
+    products: dict[str, Product],
+    bought: set[str],
+    again: dict[str, float],
+    due_at: float | None,
+    what_next: bool,
+    top: int = 10,
+    max_per_category: int | None = None,
+) -> list[S]:
+    """The order the shop serves, after scoring: out-of-stock items dropped, bought items demoted,
+    except the ones the shopper re-buys, which move by their chance of coming back now (`again`,
+    from the repeat model, when the store taught one: `due_at` is then its bar); with no message
+    to answer (`what_next`), the due ones lead. The evaluation's `served` row calls this too."""
+    rules = Rules(demote_ids=set(bought), max_per_category=max_per_category, top=top)
+    if due_at is not None:
+        rules = replace(rules, again={pid: p for pid, p in again.items() if pid in bought}, due_first=what_next, due_at=due_at)
+    return apply(scored, products, rules)

@@ -11,15 +11,7 @@ baskets, so nothing is fitted on the basket being predicted.
 Item statistics leave the shopper out: an item only this shopper buys must not look popular
 because of the very basket the model is fitted on (that leak inflated an earlier blend).
 
-What did not help on Instacart (NDCG@10 of all items, same two-tower model; 0.4865 as it is,
-and the tree model's own seed alone moves it between 0.4853 and 0.4890): more fitting baskets
-(10: 0.4829, all: 0.4811) or fewer (2-4: 0.4854-0.4873); the two-tower score, the shopper's
-aisle or department share, whether the aisle was since bought through another product,
-co-occurrence with the last basket, or days since the last basket over the usual gap as extra
-features (0.4843-0.4877); other tree settings, weighting each basket equally, averaging five
-seeds, or LightGBM (binary 0.4840-0.4892 over four seeds, LambdaRank 0.4842/0.4856); and letting
-the blend's best new guesses in ahead of unlikely re-buys (a new guess is bought 1-2% of the
-time, below any past product's chance in the top 10, so no list changed).
+What was tried and did not help is in bench/results/NOTES.md.
 """
 
 from __future__ import annotations
@@ -31,18 +23,34 @@ from datetime import datetime
 
 import numpy as np
 
-from ranking.train import TARGET_KINDS, session_starts
+from ranking.behaviour import TARGET_KINDS, session_starts
 from records import Event
 
 FEATURES = [
-    "count", "share", "share_since_first", "baskets_since", "days_since", "interval", "since_over_interval",
-    "decayed_0.5", "decayed_0.8", "decayed_0.95", "in_last_3", "streak", "cart_position",
-    "baskets", "basket_mean", "user_rebuy", "item_log_users", "item_rebuy", "days_since_previous_basket",
+    "count",
+    "share",
+    "share_since_first",
+    "baskets_since",
+    "days_since",
+    "interval",
+    "since_over_interval",
+    "decayed_0.5",
+    "decayed_0.8",
+    "decayed_0.95",
+    "in_last_3",
+    "streak",
+    "cart_position",
+    "baskets",
+    "basket_mean",
+    "user_rebuy",
+    "item_log_users",
+    "item_rebuy",
+    "days_since_previous_basket",
 ]
 TARGET_BASKETS = 5  # each shopper's last five baskets before the one predicted are the fitting targets
 # A past product put ahead of everything new needs at least this chance, whatever the data says a
 # new guess is worth: where shoppers never buy anything new, a grinder bought once with a 0.1%
-# chance must not lead. On Instacart the floor costs nothing measurable (NDCG@10 0.4866 vs 0.4870).
+# chance must not lead.
 DUE_FLOOR = 0.05
 
 
@@ -142,12 +150,27 @@ def features(user: str, h: History, now: float, stats: ItemStats) -> tuple[list[
         while streak < n and js[n - 1 - streak] == m - 1 - streak:
             streak += 1
         log_users, rebuy = stats.without(user, i)
-        out.append([
-            n, n / m, n / (m - first), m - last, since, interval, since / interval if n > 1 and interval > 0 else np.nan,
-            *(sum(d ** (m - 1 - j) for j in js) for d in (0.5, 0.8, 0.95)),
-            sum(j >= m - 3 for j in js), streak, r["pos"] / n,
-            m, sum(sizes) / m, repeats / sum(sizes), log_users, rebuy, gap_now,
-        ])
+        out.append(
+            [
+                n,
+                n / m,
+                n / (m - first),
+                m - last,
+                since,
+                interval,
+                since / interval if n > 1 and interval > 0 else np.nan,
+                *(sum(d ** (m - 1 - j) for j in js) for d in (0.5, 0.8, 0.95)),
+                sum(j >= m - 3 for j in js),
+                streak,
+                r["pos"] / n,
+                m,
+                sum(sizes) / m,
+                repeats / sum(sizes),
+                log_users,
+                rebuy,
+                gap_now,
+            ]
+        )
         items.append(i)
     return items, np.asarray(out, dtype=np.float32)
 

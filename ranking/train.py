@@ -12,8 +12,6 @@ import random
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import timedelta
-from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -21,14 +19,12 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
+from ranking.behaviour import TARGET_KINDS, session_starts
 from ranking.features import MAX_HISTORY, FeatureSchema, encode_items, history_weights
-from ranking.model import TwoTower
+from ranking.model import TwoTower, TwoTowerConfig
 from records import Event, Product
 
 log = logging.getLogger(__name__)
-
-SESSION_GAP = timedelta(minutes=30)
-TARGET_KINDS = ("purchase", "cart")
 
 
 @dataclass
@@ -40,11 +36,10 @@ class TrainConfig:
     patience: int = 3
     seed: int = 7
     max_minutes: float = 9.0
-    temperature: float = 0.07
+    model: TwoTowerConfig = field(default_factory=TwoTowerConfig)  # the model's sizes
     # "all": learn from every carted or bought item; "new": only from items new to the shopper
-    # (re-buys being the repeat model's), stopping early on those. Measured on Instacart over
-    # seeds 7-9 (bench/results/ranking_seeds_instacart.md), "new" did not find new items better:
-    # the learned blend's new-items NDCG@10 fell (mean 0.0263 vs 0.0310), so "all" stays the default
+    # (re-buys being the repeat model's), stopping early on those; "new" did not find new items
+    # better (bench/results/NOTES.md), so "all" stays the default
     targets: Literal["all", "new"] = "all"
 
 
@@ -65,24 +60,15 @@ class TrainResult:
     history: list[dict] = field(default_factory=list)
     targets: str = "all"  # what it learned from: every carted or bought item, or those new to the shopper
     # why it stopped: "patience" (validation stopped improving), "epochs", or "time cap"; a model cut
-    # by the cap depends on how busy the machine was (seen: a seed stopped at epoch 14 of 20)
+    # by the cap depends on how busy the machine was
     stopped: str = "epochs"
-
-
-def session_starts(events: list[Event]) -> list[int]:
-    """For each event, the index where its session (no gap over 30 minutes) begins."""
-    starts, start = [], 0
-    for i, e in enumerate(events):
-        if i and e.ts - events[i - 1].ts > SESSION_GAP:
-            start = i
-        starts.append(start)
-    return starts
 
 
 def build_samples(sequences: dict[str, list[Event]], index: dict[str, int], new_only: bool = False) -> tuple[Samples, Samples]:
     """Training samples, and validation samples from each shopper's last session. `new_only`
     keeps the targets the shopper had not carted or bought before that session."""
-    train, val = [], []
+    train: list[tuple[list[int], list[float], int]] = []
+    val: list[tuple[list[int], list[float], int]] = []
     for events in sequences.values():
         events = [e for e in events if e.product_id in index]
         if not events:
@@ -106,8 +92,8 @@ def _pack(rows: list[tuple[list[int], list[float], int]]) -> Samples:
     weights = np.zeros((len(rows), MAX_HISTORY), dtype=np.float32)
     for i, (h, w, _) in enumerate(rows):
         if h:
-            hist[i, -len(h):] = h
-            weights[i, -len(w):] = w
+            hist[i, -len(h) :] = h
+            weights[i, -len(w) :] = w
     return Samples(hist, weights, np.array([r[2] for r in rows], dtype=np.int64))
 
 
@@ -199,7 +185,7 @@ def train(
     for i, n in counts.items():
         log_q[i] = float(np.log(n / len(train_s.target)))
 
-    model = TwoTower(schema, temperature=config.temperature)
+    model = TwoTower(schema, config.model)
     model.log_q = {p.id: float(log_q[i]) for i, p in enumerate(products) if i in counts}
     model.log_q_unseen = float(np.log(0.5 / len(train_s.target)))
     opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
@@ -245,32 +231,7 @@ def train(
         model.load_state_dict(best_state)
     model.eval()
     model.prior_weight = choose_prior_weight(model, items, val_s, log_q)
-    result = TrainResult(epoch, max(best, 0.0), len(train_s.target), len(val_s.target), time.time() - started, history, "new" if new_only else "all", stopped)
+    result = TrainResult(
+        epoch, max(best, 0.0), len(train_s.target), len(val_s.target), time.time() - started, history, "new" if new_only else "all", stopped
+    )
     return model, result
-
-
-def save(model: TwoTower, path: Path, result: TrainResult | None = None, repeat: object | None = None) -> None:
-    """One file for the ranking: the two-tower weights and schema, and the repeat model
-    (ranking/repeat.py) when the store's behaviour had re-purchases to learn it from."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    blob = {"state": model.state_dict(), "schema": model.schema.to_dict(), "temperature": model.temperature, "result": result.__dict__ if result else None, "repeat": repeat,
-            "log_q": model.log_q, "log_q_unseen": model.log_q_unseen, "prior_weight": model.prior_weight}
-    torch.save(blob, tmp)
-    tmp.replace(path)  # atomic: a crash never leaves a half-written model
-
-
-def load(path: Path) -> TwoTower:
-    return load_all(path)[0]
-
-
-def load_all(path: Path) -> tuple[TwoTower, dict]:
-    """The two-tower model, and what was saved beside it: `repeat` (the repeat model, or None)
-    and `result` (how training went, or None)."""
-    blob = torch.load(path, map_location="cpu", weights_only=False)
-    model = TwoTower(FeatureSchema(**blob["schema"]), temperature=blob.get("temperature", 0.07))
-    model.load_state_dict(blob["state"])
-    model.log_q, model.log_q_unseen = blob.get("log_q") or {}, blob.get("log_q_unseen", 0.0)
-    model.prior_weight = blob.get("prior_weight", 0.0)
-    model.eval()
-    return model, {"repeat": blob.get("repeat"), "result": blob.get("result")}

@@ -9,8 +9,6 @@ words are glued, split or misspelt ("fire place" / "Fireplace", "undercounter").
 sparse vectors through Qdrant's own BM25 analyzer (stemming, English stop words); the engine
 applies IDF at search time.
 
-On the Home Depot judgments (bench/results/retrieval_home_depot.md) the size normalization
-lifted hybrid nDCG@10 from 0.409 to 0.417, and the trigram channel Recall@100 by ~0.008.
 Bump LEXICAL_VERSION whenever this changes: the index then rebuilds its sparse vectors
 (without re-embedding).
 """
@@ -50,7 +48,7 @@ def normalize(text: str) -> str:
     """Sizes and units in one canonical spelling; everything else untouched."""
     text = DIMENSIONS.sub(r"\1 x ", text)
     for pattern, word in UNIT_AFTER_NUMBER:
-        text = pattern.sub(lambda m, w=word: f"{m.group(1)} {w} ", text)
+        text = pattern.sub(lambda m, w=word: f"{m.group(1)} {w} ", text)  # type: ignore[misc]
     return FRACTION.sub(r"\1over\2", text)
 
 

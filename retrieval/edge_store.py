@@ -38,37 +38,40 @@ from qdrant_edge import (
 )
 
 from records import Constraints
-from retrieval.vectorstore import DENSE, GRAMS, INDEXED_FIELDS, SPARSE, Hit, IndexedItem, SparseVec, VectorStore, by_score, named_vectors, point_id
+from retrieval.filters import INDEXED_FIELDS, AnyOf, Condition, Ids, filter_spec
+from retrieval.vectorstore import (
+    DENSE,
+    GRAMS,
+    SPARSE,
+    Hit,
+    IndexedItem,
+    SparseVec,
+    VectorStore,
+    by_score,
+    dense_of,
+    named_vectors,
+    payload_of,
+    point_id,
+)
 
-HNSW_EF = 128  # search breadth: the default lost 3% nDCG@10 against exact search on Home Depot
+HNSW_EF = 128  # search breadth: the default lost against exact search (bench/results/NOTES.md)
 SCHEMA = {"keyword": PayloadSchemaType.Keyword, "float": PayloadSchemaType.Float, "bool": PayloadSchemaType.Bool}
 
 
 def edge_filter(c: Constraints | None, only_ids: list[str] | None = None) -> Filter | None:
-    must: list[Any] = []
-    must_not: list[Any] = []
-    if only_ids is not None:
-        must.append(HasIdCondition({point_id(p) for p in only_ids}))
-    if c is not None:
-        if c.price_min is not None or c.price_max is not None:
-            must.append(FieldCondition("price", range=RangeFloat(gte=c.price_min, lte=c.price_max)))
-        if c.brands:
-            must.append(FieldCondition("brand", match=MatchAny([b.lower() for b in c.brands])))
-        if c.exclude_brands:
-            must_not.append(FieldCondition("brand", match=MatchAny([b.lower() for b in c.exclude_brands])))
-        if c.categories:
-            must.append(FieldCondition("category", match=MatchAny([x.lower() for x in c.categories])))
-        if c.colors:
-            must.append(FieldCondition("color", match=MatchAny([x.lower() for x in c.colors])))
-        if c.exclude_colors:
-            must_not.append(FieldCondition("color", match=MatchAny([x.lower() for x in c.exclude_colors])))
-        if c.in_stock:
-            must.append(FieldCondition("stock", range=RangeFloat(gt=0)))  # a bool match on an indexed bool finds nothing in edge 0.9
-        if c.exclude_ids:
-            must_not.append(HasIdCondition({point_id(p) for p in c.exclude_ids}))
-    if not must and not must_not:
+    spec = filter_spec(c, only_ids)
+    if spec is None:
         return None
-    return Filter(must=must or None, must_not=must_not or None)
+    return Filter(must=[_condition(x) for x in spec.must] or None, must_not=[_condition(x) for x in spec.must_not] or None)
+
+
+def _condition(x: Condition) -> Any:
+    if isinstance(x, Ids):
+        return HasIdCondition({point_id(p) for p in x.product_ids})
+    if isinstance(x, AnyOf):
+        return FieldCondition(x.key, match=MatchAny(list(x.values)))
+    # a bool match on an indexed bool finds nothing in edge 0.9: stock is a float range
+    return FieldCondition(x.key, range=RangeFloat(gte=x.gte, lte=x.lte, gt=x.gt))
 
 
 def _sparse(v: SparseVec) -> SparseVector:
@@ -122,19 +125,19 @@ class EdgeStore(VectorStore):
             query = Query.Nearest(_sparse(sparse), using=using)
         params = SearchParams(exact=True) if exact else SearchParams(hnsw_ef=HNSW_EF)
         req = QueryRequest(limit=limit, query=query, filter=edge_filter(constraints, only_ids), with_payload=True, params=params)
-        return by_score([Hit(p.payload["product_id"], float(p.score), p.payload) for p in shard.query(req)])
+        return by_score([Hit(payload_of(p)["product_id"], float(p.score), payload_of(p)) for p in shard.query(req)])
 
     def top_by(self, key: str, constraints: Constraints | None = None, limit: int = 50) -> list[Hit]:
         records, _ = self._require().scroll(
             ScrollRequest(limit=limit, filter=edge_filter(constraints), with_payload=True, order_by=OrderBy(key, Direction.Desc))
         )
-        return [Hit(r.payload["product_id"], float(r.payload.get(key) or 0.0), r.payload) for r in records]
+        return [Hit(payload_of(r)["product_id"], float(payload_of(r).get(key) or 0.0), payload_of(r)) for r in records]
 
     def vectors(self, product_ids: list[str]) -> dict[str, np.ndarray]:
         if not product_ids or self.shard is None:
             return {}
         records = self.shard.retrieve([point_id(p) for p in product_ids], ["product_id"], [DENSE])
-        return {r.payload["product_id"]: np.asarray(r.vector[DENSE], dtype=np.float32) for r in records}
+        return {payload_of(r)["product_id"]: dense_of(r) for r in records}
 
     def indexed_hashes(self) -> dict[str, str]:
         if self.shard is None:
@@ -143,7 +146,7 @@ class EdgeStore(VectorStore):
         offset = None
         while True:
             records, offset = self.shard.scroll(ScrollRequest(offset=offset, limit=2000, with_payload=["product_id", "content_hash"]))
-            out.update({r.payload["product_id"]: r.payload.get("content_hash", "") for r in records})
+            out.update({payload_of(r)["product_id"]: payload_of(r).get("content_hash", "") for r in records})
             if offset is None:
                 return out
 

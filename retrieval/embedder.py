@@ -32,7 +32,7 @@ class Embedder:
         self.name = "sentence-transformers/all-MiniLM-L6-v2" if model is None else model
         self.batch_size = batch_size
         self._model = SentenceTransformer(self.model_path, device="cpu")
-        self.dim = int(self._model.get_embedding_dimension())
+        self.dim = int(self._model.get_embedding_dimension() or 0)
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:

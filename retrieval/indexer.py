@@ -15,7 +15,8 @@ from tqdm import tqdm
 from records import Product
 from retrieval.analysis import LEXICAL_VERSION, grams_document, sparse_document
 from retrieval.embedder import Embedder
-from retrieval.vectorstore import IndexedItem, VectorStore, payload_for
+from retrieval.filters import payload_for
+from retrieval.vectorstore import IndexedItem, VectorStore
 
 
 class ModelMismatch(RuntimeError):
@@ -96,8 +97,3 @@ def relex(store: VectorStore, load: Callable[[list[str]], Iterable[Product]], ba
     store.set_meta({k: v for k, v in meta.items() if k != "lexical"})
     for start in range(0, len(kept), batch):
         store.upsert(kept[start : start + batch])
-
-
-def refresh_payload(store: VectorStore, product: Product, content_hash: str) -> None:
-    """Payload-only change (stock, popularity, price display): no re-embedding needed."""
-    store.set_payload(product.id, payload_for(product, content_hash))

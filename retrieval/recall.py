@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 
 import numpy as np
 
-from records import Candidate, Constraints, Event, event_weight
-from retrieval.embedder import Embedder
+from records import Candidate, Constraints
 from retrieval.analysis import grams_query, sparse_query
+from retrieval.embedder import Embedder
+from retrieval.hybrid import search
 from retrieval.spelling import Speller
 from retrieval.vectorstore import Hit, VectorStore
 
@@ -30,7 +30,8 @@ RRF_K = 60
 class RecallRequest:
     text: str = ""
     constraints: Constraints = field(default_factory=Constraints)
-    history: list[Event] = field(default_factory=list)
+    # the shopper's behaviour as (product id, weight): how much each event says about their taste now
+    history: list[tuple[str, float]] = field(default_factory=list)
     co_purchased: list[str] = field(default_factory=list)  # ids, best first, from the store
     like: list[str] = field(default_factory=list)  # "more like #2": these products' vectors are the query
     again: list[str] = field(default_factory=list)  # past products, most likely re-bought first
@@ -43,17 +44,13 @@ class RecallRequest:
 WEIGHTS = {"query": 1.0, "history": 0.5, "again": 0.5, "item": 0.35, "popular": 0.15}
 
 
-def history_vector(history: list[Event], vectors: dict[str, np.ndarray], now: datetime | None = None) -> np.ndarray | None:
-    """A shopper's taste as one vector: recent purchases count most, old views least."""
-    if not history:
-        return None
-    now = now or max(e.ts for e in history)
+def history_vector(history: list[tuple[str, float]], vectors: dict[str, np.ndarray]) -> np.ndarray | None:
+    """A shopper's taste as one vector: the weighted mean of their products' vectors."""
     total, acc = 0.0, None
-    for e in history:
-        v = vectors.get(e.product_id)
+    for product_id, w in history:
+        v = vectors.get(product_id)
         if v is None:
             continue
-        w = event_weight(e, now)
         acc = v * w if acc is None else acc + v * w
         total += w
     if acc is None or total == 0:
@@ -85,13 +82,15 @@ class Recall:
             if liked:
                 mean = np.mean(liked, axis=0)
                 c = c.model_copy(update={"exclude_ids": list({*c.exclude_ids, *req.like})})
-                out["query"] = self.store.search(dense=mean / (np.linalg.norm(mean) or 1.0), constraints=c, limit=n)
+                out["query"] = search(self.store, dense=mean / (np.linalg.norm(mean) or 1.0), constraints=c, limit=n)
         elif query_vec is not None:
-            out["query"] = self.store.search(dense=query_vec, sparse=sparse_query(sparse_text), grams=grams_query(req.text), constraints=c, limit=n)
-        hist_vecs = self.store.vectors(list({e.product_id for e in req.history}))
+            out["query"] = search(
+                self.store, dense=query_vec, sparse=sparse_query(sparse_text), grams=grams_query(req.text), constraints=c, limit=n
+            )
+        hist_vecs = self.store.vectors(list({pid for pid, _ in req.history}))
         hv = history_vector(req.history, hist_vecs)
         if hv is not None:
-            out["history"] = self.store.search(dense=hv, constraints=c, limit=n)
+            out["history"] = search(self.store, dense=hv, constraints=c, limit=n)
         anchor = query_vec if query_vec is not None else hv
         if req.co_purchased and anchor is not None:
             out["item"] = self._in_order(req.co_purchased, anchor, c, n)
@@ -103,7 +102,7 @@ class Recall:
     def _in_order(self, ids: list[str], anchor: np.ndarray, c: Constraints, n: int) -> list[Hit]:
         """The given products that pass the constraints (filtered in the engine), in the given order."""
         order = {pid: i for i, pid in enumerate(ids)}
-        hits = self.store.search(dense=anchor, constraints=c, limit=n, only_ids=ids)
+        hits = search(self.store, dense=anchor, constraints=c, limit=n, only_ids=ids)
         return sorted(hits, key=lambda h: order.get(h.product_id, len(order)))
 
     def recall(self, req: RecallRequest) -> list[Candidate]:

@@ -15,37 +15,39 @@ import numpy as np
 from qdrant_client import QdrantClient, models
 
 from records import Constraints
-from retrieval.vectorstore import DENSE, GRAMS, INDEXED_FIELDS, SPARSE, Hit, IndexedItem, SparseVec, VectorStore, by_score, named_vectors, point_id
+from retrieval.filters import INDEXED_FIELDS, AnyOf, Condition, Ids, filter_spec
+from retrieval.vectorstore import (
+    DENSE,
+    GRAMS,
+    SPARSE,
+    Hit,
+    IndexedItem,
+    SparseVec,
+    VectorStore,
+    by_score,
+    dense_of,
+    named_vectors,
+    payload_of,
+    point_id,
+)
 
 SCHEMA = {"keyword": models.PayloadSchemaType.KEYWORD, "float": models.PayloadSchemaType.FLOAT, "bool": models.PayloadSchemaType.BOOL}
 META_ID = 0  # the meta collection's single point
 
 
 def remote_filter(c: Constraints | None, only_ids: list[str] | None = None) -> models.Filter | None:
-    must: list[Any] = []
-    must_not: list[Any] = []
-    if only_ids is not None:
-        must.append(models.HasIdCondition(has_id=[point_id(p) for p in only_ids]))
-    if c is not None:
-        if c.price_min is not None or c.price_max is not None:
-            must.append(models.FieldCondition(key="price", range=models.Range(gte=c.price_min, lte=c.price_max)))
-        if c.brands:
-            must.append(models.FieldCondition(key="brand", match=models.MatchAny(any=[b.lower() for b in c.brands])))
-        if c.exclude_brands:
-            must_not.append(models.FieldCondition(key="brand", match=models.MatchAny(any=[b.lower() for b in c.exclude_brands])))
-        if c.categories:
-            must.append(models.FieldCondition(key="category", match=models.MatchAny(any=[x.lower() for x in c.categories])))
-        if c.colors:
-            must.append(models.FieldCondition(key="color", match=models.MatchAny(any=[x.lower() for x in c.colors])))
-        if c.exclude_colors:
-            must_not.append(models.FieldCondition(key="color", match=models.MatchAny(any=[x.lower() for x in c.exclude_colors])))
-        if c.in_stock:
-            must.append(models.FieldCondition(key="stock", range=models.Range(gt=0)))
-        if c.exclude_ids:
-            must_not.append(models.HasIdCondition(has_id=[point_id(p) for p in c.exclude_ids]))
-    if not must and not must_not:
+    spec = filter_spec(c, only_ids)
+    if spec is None:
         return None
-    return models.Filter(must=must or None, must_not=must_not or None)
+    return models.Filter(must=[_condition(x) for x in spec.must] or None, must_not=[_condition(x) for x in spec.must_not] or None)
+
+
+def _condition(x: Condition) -> Any:
+    if isinstance(x, Ids):
+        return models.HasIdCondition(has_id=[point_id(p) for p in x.product_ids])
+    if isinstance(x, AnyOf):
+        return models.FieldCondition(key=x.key, match=models.MatchAny(any=list(x.values)))
+    return models.FieldCondition(key=x.key, range=models.Range(gte=x.gte, lte=x.lte, gt=x.gt))
 
 
 def _sparse(v: SparseVec) -> models.SparseVector:
@@ -107,21 +109,34 @@ class RemoteStore(VectorStore):
         else:
             query = _sparse(sparse)
         params = models.SearchParams(exact=True) if exact else models.SearchParams(hnsw_ef=128)
-        res = self.client.query_points(self.collection, query=query, using=using, query_filter=remote_filter(constraints, only_ids), limit=limit, with_payload=True, search_params=params)
-        return by_score([Hit(p.payload["product_id"], float(p.score), p.payload) for p in res.points])
+        res = self.client.query_points(
+            self.collection,
+            query=query,
+            using=using,
+            query_filter=remote_filter(constraints, only_ids),
+            limit=limit,
+            with_payload=True,
+            search_params=params,
+        )
+        return by_score([Hit(payload_of(p)["product_id"], float(p.score), payload_of(p)) for p in res.points])
 
     def top_by(self, key: str, constraints: Constraints | None = None, limit: int = 50) -> list[Hit]:
         records, _ = self.client.scroll(
-            self.collection, scroll_filter=remote_filter(constraints), limit=limit, with_payload=True,
+            self.collection,
+            scroll_filter=remote_filter(constraints),
+            limit=limit,
+            with_payload=True,
             order_by=models.OrderBy(key=key, direction=models.Direction.DESC),
         )
-        return [Hit(r.payload["product_id"], float(r.payload.get(key) or 0.0), r.payload) for r in records]
+        return [Hit(payload_of(r)["product_id"], float(payload_of(r).get(key) or 0.0), payload_of(r)) for r in records]
 
     def vectors(self, product_ids: list[str]) -> dict[str, np.ndarray]:
         if not product_ids or not self._exists():
             return {}
-        records = self.client.retrieve(self.collection, [point_id(p) for p in product_ids], with_payload=["product_id"], with_vectors=[DENSE])
-        return {r.payload["product_id"]: np.asarray(r.vector[DENSE], dtype=np.float32) for r in records}
+        records = self.client.retrieve(
+            self.collection, [point_id(p) for p in product_ids], with_payload=["product_id"], with_vectors=[DENSE]
+        )
+        return {payload_of(r)["product_id"]: dense_of(r) for r in records}
 
     def indexed_hashes(self) -> dict[str, str]:
         if not self._exists():
@@ -130,7 +145,7 @@ class RemoteStore(VectorStore):
         offset = None
         while True:
             records, offset = self.client.scroll(self.collection, offset=offset, limit=2000, with_payload=["product_id", "content_hash"])
-            out.update({r.payload["product_id"]: r.payload.get("content_hash", "") for r in records})
+            out.update({payload_of(r)["product_id"]: payload_of(r).get("content_hash", "") for r in records})
             if offset is None:
                 return out
 
@@ -141,7 +156,7 @@ class RemoteStore(VectorStore):
         if not self.client.collection_exists(self.meta_collection):
             return {}
         found = self.client.retrieve(self.meta_collection, [META_ID], with_payload=True)
-        return dict(found[0].payload) if found else {}
+        return payload_of(found[0]) if found else {}
 
     def set_meta(self, meta: dict[str, Any]) -> None:
         merged = {**self.get_meta(), **meta}
@@ -156,7 +171,7 @@ class RemoteStore(VectorStore):
             while self._exists():
                 records, offset = self.client.scroll(self.collection, offset=offset, limit=500, with_payload=True, with_vectors=True)
                 for r in records:
-                    out.write(json.dumps({"payload": r.payload, "vectors": _plain_vectors(r.vector)}) + "\n")
+                    out.write(json.dumps({"payload": payload_of(r), "vectors": _plain_vectors(r.vector)}) + "\n")
                 if offset is None:
                     break
         return target
@@ -184,7 +199,7 @@ class RemoteStore(VectorStore):
         self.client.close()
 
 
-def _plain_vectors(vectors: dict[str, Any]) -> dict[str, Any]:
+def _plain_vectors(vectors: Any) -> dict[str, Any]:
     return {
         name: {"indices": list(v.indices), "values": list(v.values)} if isinstance(v, models.SparseVector) else list(v)
         for name, v in vectors.items()
@@ -195,6 +210,9 @@ def _item(row: dict[str, Any]) -> IndexedItem:
     v = row["vectors"]
     grams = v.get(GRAMS)
     return IndexedItem(
-        row["payload"]["product_id"], np.asarray(v[DENSE], dtype=np.float32), SparseVec(**v[SPARSE]), row["payload"],
+        row["payload"]["product_id"],
+        np.asarray(v[DENSE], dtype=np.float32),
+        SparseVec(**v[SPARSE]),
+        row["payload"],
         grams=SparseVec(**grams) if grams else None,
     )

@@ -5,8 +5,7 @@ Shoppers type "toliet", "plyweood", "condiioner". A word that the catalog never 
 whose plural/singular it does not use either, is replaced by the closest catalog word within
 two edits, preferring frequent words. The dense query gets the corrected text; the BM25
 query gets the original words plus the corrections, so a rare but real word is never lost.
-On the Home Depot judgments this lifted hybrid nDCG@10 from 0.400 to 0.412 on the half of
-the queries it was not tried on (bench/results/retrieval_home_depot.md).
+(What it gains is in bench/results/NOTES.md.)
 """
 
 from __future__ import annotations
@@ -14,6 +13,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
+from itertools import pairwise
 
 from symspellpy import SymSpell, Verbosity
 
@@ -51,10 +51,8 @@ class Speller:
         """Adjacent words the catalog writes as one: "dish washer" → "dishwasher", "br 30" → "br30"."""
         words = TOKEN.findall(text.lower())
         out = []
-        for a, b in zip(words, words[1:]):
-            if self.freq.get(a + b, 0) >= MIN_COMPOUND_COUNT:
-                out.append(a + b)
-            elif a.isalpha() and len(a) <= 3 and b.isdigit():  # model and size codes: "br 30", "t 8"
+        for a, b in pairwise(words):
+            if self.freq.get(a + b, 0) >= MIN_COMPOUND_COUNT or (a.isalpha() and len(a) <= 3 and b.isdigit()):
                 out.append(a + b)
         return out
 

@@ -1,9 +1,10 @@
-"""One small vector-store interface, two backends: Qdrant Edge in-process and a Qdrant server.
+"""The storage interface retrieval needs from a vector engine; two backends implement it:
+`EdgeStore` (Qdrant's engine in-process) and `RemoteStore` (a Qdrant server).
 
 Each product is one point: a dense `text` vector, a sparse `bm25` vector (the engine applies
-IDF), and a payload the filters read (price, brand, category prefixes, colour, stock,
-popularity). Constraints become Qdrant filters, so filtering happens inside the engine
-during the search, never after it.
+IDF), a sparse `grams` vector of the title's trigrams, and a payload the filters read
+(retrieval/filters.py). Constraints become engine filters, so filtering happens inside the
+engine during the search, never after it. Fusing the channels is retrieval/hybrid.py's job.
 """
 
 from __future__ import annotations
@@ -17,20 +18,12 @@ from typing import Any
 
 import numpy as np
 
-from records import Constraints, Product, category_prefixes
-from retrieval.analysis import SparseVec, sparse_document
+from records import Constraints
+from retrieval.analysis import SparseVec
 
 DENSE = "text"
 SPARSE = "bm25"  # word BM25
 GRAMS = "grams"  # character-trigram BM25 of the title
-HYBRID_POOL = 100  # candidates each channel proposes to the hybrid
-HYBRID_DENSE_WEIGHT = 1.0  # λ: cosine lives in [-1, 1], normalised BM25 in [0, 1]
-HYBRID_GRAMS_WEIGHT = 0.3  # μ: trigrams rescue glued/split/misspelt words but are noisier than words
-FEEDBACK_DOCS = 5  # pseudo-relevance feedback: the dense query moves towards the first pass's top 5 …
-FEEDBACK_WEIGHT = 0.5  # … by this much of their mean (Rocchio), …
-FEEDBACK_TERMS = 10  # … and the words most typical of their titles become one more word channel …
-FEEDBACK_TERMS_WEIGHT = 0.3  # … counted like the trigrams, …
-FIRST_PAGE = 10  # … which orders only what comes after the first page
 NAMESPACE = uuid.UUID("6f1c1d2e-5b7a-4f7e-9a35-2d0e8f1b9c44")
 
 
@@ -60,48 +53,25 @@ def by_score(hits: list[Hit]) -> list[Hit]:
     return sorted(hits, key=lambda h: (-h.score, h.product_id))
 
 
+def payload_of(point: Any) -> dict[str, Any]:
+    """A returned point's payload (both clients type it as optional; ours always has one)."""
+    return point.payload or {}
+
+
+def dense_of(point: Any) -> np.ndarray:
+    """A returned point's dense vector."""
+    vectors = point.vector
+    if not isinstance(vectors, dict) or DENSE not in vectors:
+        raise ValueError("the point was read without its dense vector")
+    return np.asarray(vectors[DENSE], dtype=np.float32)
+
+
 def named_vectors(item: IndexedItem, sparse_vector: Callable[[SparseVec], Any]) -> dict[str, Any]:
     """A point's vectors by name, in a backend's own sparse type; trigrams only when the title has any."""
     out: dict[str, Any] = {DENSE: item.dense.tolist(), SPARSE: sparse_vector(item.sparse)}
     if item.grams is not None and item.grams.indices:
         out[GRAMS] = sparse_vector(item.grams)
     return out
-
-
-def payload_for(product: Product, content_hash: str) -> dict[str, Any]:
-    return {
-        "product_id": product.id,
-        "title": product.title,
-        "brand": product.brand.lower(),
-        "category": category_prefixes(product.category),
-        "color": (product.color or "").lower(),
-        "price": float(product.price) if product.price is not None else None,
-        "stock": float(product.stock),
-        "popularity": float(product.popularity),
-        "content_hash": content_hash,
-    }
-
-
-def expansion_words(top: list[Hit], query: SparseVec, terms: int = FEEDBACK_TERMS) -> SparseVec | None:
-    """The words most typical of the best products' titles that the query lacks (RM3-style:
-    each title's BM25 weights, normalised to sum 1 and averaged), weighted relative to the
-    strongest. Titles, not descriptions: a description would flood the expansion with generic
-    words. The engine still applies IDF, so a word every product has counts for little."""
-    asked = set(query.indices)
-    weight: dict[int, float] = {}
-    for hit in top:
-        doc = sparse_document(hit.payload.get("title", ""))
-        total = sum(doc.values) or 1.0
-        for i, v in zip(doc.indices, doc.values):
-            if i not in asked:
-                weight[i] = weight.get(i, 0.0) + v / total / len(top)
-    best = sorted(weight.items(), key=lambda kv: (-kv[1], kv[0]))[:terms]
-    if not best:
-        return None
-    return SparseVec([i for i, _ in best], [w / best[0][1] for _, w in best])
-
-
-INDEXED_FIELDS = {"brand": "keyword", "category": "keyword", "color": "keyword", "price": "float", "stock": "float", "popularity": "float", "product_id": "keyword"}
 
 
 class VectorStore(ABC):
@@ -133,96 +103,6 @@ class VectorStore(ABC):
     ) -> list[Hit]:
         """Nearest products by exactly one of `dense` (cosine) or `sparse` (the BM25 vector named
         `using`), filtered in the engine."""
-
-    def search(
-        self,
-        dense: np.ndarray | None = None,
-        sparse: SparseVec | None = None,
-        constraints: Constraints | None = None,
-        limit: int = 50,
-        only_ids: list[str] | None = None,
-        exact: bool = False,
-        grams: SparseVec | None = None,
-        feedback: bool = True,
-        feedback_words: bool = True,
-    ) -> list[Hit]:
-        """Nearest products by meaning, by words, or by both (`hybrid`, with `grams` if given)."""
-        if dense is not None and sparse is not None and sparse.indices:
-            return self.hybrid(dense, sparse, constraints, limit, only_ids, exact, grams, feedback, feedback_words)
-        if dense is None and (sparse is None or not sparse.indices):
-            return []
-        return self.nearest(dense=dense, sparse=sparse if dense is None else None, constraints=constraints, limit=limit, only_ids=only_ids, exact=exact)
-
-    def hybrid(
-        self,
-        dense: np.ndarray,
-        sparse: SparseVec,
-        constraints: Constraints | None = None,
-        limit: int = 50,
-        only_ids: list[str] | None = None,
-        exact: bool = False,
-        grams: SparseVec | None = None,
-        feedback: bool = True,
-        feedback_words: bool = True,
-    ) -> list[Hit]:
-        """Score-level fusion: words BM25/best + λ·cosine + μ·trigram BM25/best, in two passes.
-
-        Each channel first proposes HYBRID_POOL candidates (filters inside the engine); then
-        every channel's score is computed for every candidate of the union, so a product found
-        by one channel is not scored as zero by the others. Rank fusion (RRF) throws the score
-        gaps away; on the Home Depot judgments it lost to BM25 alone, this does not.
-
-        The second pass is pseudo-relevance feedback from the first pass's best products: the
-        dense query moves towards them, which finds products described in other words, and
-        (`feedback_words`) the words most typical of their titles become one more word channel
-        (RM3-style expansion). Expansion words widen recall but blur precision at the top (on the
-        Home Depot judgments they cost 0.01 nDCG@10 when they ordered the whole list), so the
-        first page keeps the order without them and they order only the rest: the candidates a
-        ranker reorders (bench/results/retrieval_home_depot.md).
-        """
-        pool = max(limit, HYBRID_POOL)
-        lexical = [(sparse, SPARSE, 1.0)] + ([(grams, GRAMS, HYBRID_GRAMS_WEIGHT)] if grams is not None and grams.indices else [])
-        found: set[str] = set()
-        for vec, using, _ in lexical:
-            found |= {h.product_id for h in self.nearest(sparse=vec, using=using, constraints=constraints, limit=pool, only_ids=only_ids)}
-        known: dict[int, dict[str, float]] = {}  # lexical scores by channel; a query does not change between the passes
-        first = self._fuse(*self._score(dense, lexical, found, constraints, pool, only_ids, exact, known))
-        if not first or not feedback:
-            return first[:limit]
-        top = first[:FEEDBACK_DOCS]
-        moved = dense + FEEDBACK_WEIGHT * np.mean(list(self.vectors([h.product_id for h in top]).values()), axis=0)
-        moved = (moved / (np.linalg.norm(moved) or 1.0)).astype(np.float32)
-        words = expansion_words(top, sparse) if feedback_words else None
-        if words is None:
-            return self._fuse(*self._score(moved, lexical, found, constraints, pool, only_ids, exact, known))[:limit]
-        found |= {h.product_id for h in self.nearest(sparse=words, constraints=constraints, limit=pool, only_ids=only_ids)}
-        cosine, parts = self._score(moved, lexical + [(words, SPARSE, FEEDBACK_TERMS_WEIGHT)], found, constraints, pool, only_ids, exact, known)
-        page = self._fuse(cosine, parts[:-1])[:FIRST_PAGE]
-        shown = {h.product_id for h in page}
-        return (page + [h for h in self._fuse(cosine, parts) if h.product_id not in shown])[:limit]
-
-    def _score(self, dense, lexical, found: set[str], constraints, pool: int, only_ids, exact: bool, known: dict[int, dict[str, float]]):
-        """Every candidate's cosine, and each lexical channel's weighted, best-normalised score."""
-        found = found | {h.product_id for h in self.nearest(dense=dense, constraints=constraints, limit=pool, only_ids=only_ids, exact=exact)}
-        if not found:
-            return {}, []
-        ids = sorted(found)
-        cosine = {h.product_id: h for h in self.nearest(dense=dense, limit=len(ids), only_ids=ids, exact=True)}
-        parts = []
-        for channel, (vec, using, weight) in enumerate(lexical):
-            seen = known.setdefault(channel, {})
-            missing = [pid for pid in ids if pid not in seen]
-            if missing:
-                got = {h.product_id: h.score for h in self.nearest(sparse=vec, using=using, limit=len(missing), only_ids=missing)}
-                seen.update({pid: got.get(pid, 0.0) for pid in missing})
-            best = max((seen[pid] for pid in ids), default=0.0) or 1.0
-            parts.append({pid: weight * seen[pid] / best for pid in ids})
-        return cosine, parts
-
-    @staticmethod
-    def _fuse(cosine: dict[str, Hit], parts: list[dict[str, float]]) -> list[Hit]:
-        """λ·cosine plus the given lexical channels' parts, best first."""
-        return by_score([Hit(pid, HYBRID_DENSE_WEIGHT * h.score + sum(p[pid] for p in parts), h.payload) for pid, h in cosine.items()])
 
     @abstractmethod
     def top_by(self, key: str, constraints: Constraints | None = None, limit: int = 50) -> list[Hit]:
@@ -261,16 +141,3 @@ class VectorStore(ABC):
 
     def close(self) -> None:
         pass
-
-
-def open_vector_store(path: str | None = None, url: str | None = None, collection: str = "products", api_key: str | None = None) -> VectorStore:
-    """The one way to open a vector store: a server when `url` is set, else the embedded engine."""
-    if url:
-        from retrieval.remote_store import RemoteStore
-
-        return RemoteStore(url, collection, api_key=api_key)
-    from retrieval.edge_store import EdgeStore
-
-    if path is None:
-        raise ValueError("the embedded vector store needs a path")
-    return EdgeStore(path)

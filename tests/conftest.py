@@ -1,36 +1,14 @@
-"""Shared fixtures: a real store, the real Qdrant engine, the real embedder and model, on temp dirs."""
+"""Shared fixtures: a real store, the real Qdrant engine, the real embedder and model, on temp dirs.
+(Helpers that are not fixtures live in tests/helpers.py.)"""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-
-from assistant.ingest import ingest_demo  # noqa: E402
-from assistant.settings import Settings  # noqa: E402
-from assistant.shop import Shop  # noqa: E402
-from ranking.train import TrainConfig  # noqa: E402
-
-DATASETS = Path(__file__).resolve().parent.parent.parent / "shared" / "datasets"
-POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-
-
-def postgres_available() -> bool:
-    try:
-        import psycopg
-
-        with psycopg.connect("host=127.0.0.1 port=5432 dbname=test user=postgres connect_timeout=2"):
-            return True
-    except Exception:
-        return False
-
-
-def make_settings(path: Path, **kw) -> Settings:
-    base = {"data_dir": path, "database_url": None, "qdrant_url": None, "rate_limit_per_minute": 0}
-    return Settings(_env_file=None, **{**base, **kw})
+from assistant.ingest import ingest_demo  # assistant.settings sets HF_HUB_OFFLINE before any model loads
+from assistant.shop import Shop
+from ranking.train import TrainConfig
+from tests.helpers import make_settings
 
 
 @pytest.fixture(scope="session")
@@ -54,7 +32,3 @@ def fresh_shop(tmp_path) -> Shop:
     shop.index(progress=False)
     yield shop
     shop.close()
-
-
-def requires_dataset(name: str):
-    return pytest.mark.skipif(not (DATASETS / name).exists(), reason=f"../shared/datasets/{name} is absent on this machine")

@@ -27,13 +27,15 @@ class Answers:
 
 
 def test_only_cited_verified_points_on_topic_survive(demo_shop):
-    reply = "\n".join([
-        "- Battery life lasts days between charges [1, 2]",  # merges two quotes: kept, both reviews cited
-        "- Quiet keys for the office [3]",  # kept
-        "- Keys are quiet at 30 dB [3]",  # a number no quote holds: verifier
-        "- Customers love the price",  # cites nothing
-        "- Ships with a carrying case [7]",  # no such quote
-    ])
+    reply = "\n".join(
+        [
+            "- Battery life lasts days between charges [1, 2]",  # merges two quotes: kept, both reviews cited
+            "- Quiet keys for the office [3]",  # kept
+            "- Keys are quiet at 30 dB [3]",  # a number no quote holds: verifier
+            "- Customers love the price",  # cites nothing
+            "- Ships with a carrying case [7]",  # no such quote
+        ]
+    )
     points, outcomes = abstract_side(LIKES, "likes", Answers(reply), demo_shop.verifier(), demo_shop.embedder.encode)
     assert [p["review_ids"] for p in points] == [["r1", "r2", "r3"], ["r4", "r5"]]
     assert points[0]["text"] == "Battery life lasts days between charges." and points[0]["polarity"] == "positive"
@@ -42,7 +44,9 @@ def test_only_cited_verified_points_on_topic_survive(demo_shop):
 
 def test_a_side_with_too_few_good_points_keeps_its_quotes(demo_shop):
     summary = {"likes": [dict(p) for p in LIKES], "dislikes": []}
-    outcomes = abstract_summary(summary, Answers("Everyone agrees it is the best keyboard of 2026 [1]"), demo_shop.verifier(), demo_shop.embedder.encode)
+    outcomes = abstract_summary(
+        summary, Answers("Everyone agrees it is the best keyboard of 2026 [1]"), demo_shop.verifier(), demo_shop.embedder.encode
+    )
     assert summary["likes"] == LIKES and outcomes["side kept extracted"] == 1
 
 

@@ -7,13 +7,23 @@ def test_sizes_get_one_spelling():
     assert normalize("1/2 in. x 10 ft. Copper Pipe").split() == ["1over2", "inch", "x", "10", "foot", "Copper", "Pipe"]
     assert normalize('3/4" PVC elbow').split() == ["3over4", "inch", "PVC", "elbow"]
     assert normalize("2x4x8 stud").split() == ["2", "x", "4", "x", "8", "stud"]
-    assert normalize("5 gal. bucket, 60W bulb, 12v drill").split() == ["5", "gallon", "bucket,", "60", "watt", "bulb,", "12", "volt", "drill"]
+    assert normalize("5 gal. bucket, 60W bulb, 12v drill").split() == [
+        "5",
+        "gallon",
+        "bucket,",
+        "60",
+        "watt",
+        "bulb,",
+        "12",
+        "volt",
+        "drill",
+    ]
 
 
 def test_ordinary_words_are_left_alone():
     # "in" is a size only when glued to a number: a price followed by a colour is not inches
     assert normalize("headphones under 100 in black") == "headphones under 100 in black"
-    assert normalize("30-in. range") .split() == ["30", "inch", "range"]
+    assert normalize("30-in. range").split() == ["30", "inch", "range"]
 
 
 def test_query_and_product_spellings_of_a_size_meet_in_bm25():

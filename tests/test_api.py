@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from tests.conftest import make_settings
+from tests.helpers import make_settings
 
 
 @pytest.fixture
@@ -50,11 +50,14 @@ def test_chat_json_variant_and_session_follow_up(client):
     assert second["intent"] == "refine" and all(i["product"]["price"] < 150 for i in second["items"])
 
 
-@pytest.mark.parametrize("body,fragment", [
-    ({}, "message: Field required"),
-    ({"message": ""}, "message: String should have at least 1 character"),
-    ({"message": "hi", "session_id": "../../etc"}, "session_id"),
-])
+@pytest.mark.parametrize(
+    "body,fragment",
+    [
+        ({}, "message: Field required"),
+        ({"message": ""}, "message: String should have at least 1 character"),
+        ({"message": "hi", "session_id": "../../etc"}, "session_id"),
+    ],
+)
 def test_bad_chat_requests_get_clear_422s(client, body, fragment):
     r = client.post("/v1/chat", json=body)
     assert r.status_code == 422 and fragment in r.json()["error"]["message"]
@@ -91,9 +94,13 @@ def test_a_purchase_changes_the_next_recommendation_at_once(fresh_client):
     after = fresh_client.post("/v1/recommendations", json=ask).json()["items"]
     assert [i["product"]["id"] for i in after] != before
     assert sum(i["product"]["category"] == "Home > Kitchen > Coffee" for i in after) >= 3
-    again = fresh_client.post("/v1/events", json={"user_id": "new-shopper", "product_id": "coffee-01a", "kind": "purchase", "ts": "2026-01-01T00:00:00"})
+    again = fresh_client.post(
+        "/v1/events", json={"user_id": "new-shopper", "product_id": "coffee-01a", "kind": "purchase", "ts": "2026-01-01T00:00:00"}
+    )
     assert again.json()["stored"] is True
-    dup = fresh_client.post("/v1/events", json={"user_id": "new-shopper", "product_id": "coffee-01a", "kind": "purchase", "ts": "2026-01-01T00:00:00"})
+    dup = fresh_client.post(
+        "/v1/events", json={"user_id": "new-shopper", "product_id": "coffee-01a", "kind": "purchase", "ts": "2026-01-01T00:00:00"}
+    )
     assert dup.json()["stored"] is False
 
 

@@ -15,7 +15,16 @@ from api.app import create_app
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (make test installs it)")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 ARTIFACTS = Path(__file__).resolve().parent.parent / "bench" / "results" / "screenshots"
 
 
@@ -64,7 +73,10 @@ def test_widget_shows_cards_then_streamed_text(server, browser):
     # a follow-up refines the same session
     box.fill("cheaper")
     box.press("Enter")
-    page.wait_for_function("document.querySelectorAll('.sa-user').length == 2 && document.querySelectorAll('.sa-msg.sa-assistant:not(.sa-prose)')[1].textContent != '…'", timeout=30_000)
+    page.wait_for_function(
+        "document.querySelectorAll('.sa-user').length == 2 && document.querySelectorAll('.sa-msg.sa-assistant:not(.sa-prose)')[1].textContent != '…'",
+        timeout=30_000,
+    )
     assert "under $" in page.locator(".sa-msg.sa-assistant:not(.sa-prose)").nth(1).inner_text()
     page.close()
 

@@ -8,14 +8,29 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from assistant.conversation import Session
 from assistant.pipeline import train_ranker
 from ranking.repeat import DUE_FLOOR, History, ItemStats, Repeat, due_bar, new_item_precision
 from ranking.rules import Rules, apply
 from ranking.train import TrainConfig
 from records import Event, Product, utcnow
 
-BEANS = Product(id="beans-01", title="Lavazza Super Crema Whole Bean Coffee, 2.2 lb", brand="Lavazza", category="Home > Kitchen > Coffee", price=24.0, stock=50)
-FILTERS = Product(id="filters-01", title="Melitta #4 Cone Coffee Filters, 100 count", brand="Melitta", category="Home > Kitchen > Coffee", price=6.0, stock=50)
+BEANS = Product(
+    id="beans-01",
+    title="Lavazza Super Crema Whole Bean Coffee, 2.2 lb",
+    brand="Lavazza",
+    category="Home > Kitchen > Coffee",
+    price=24.0,
+    stock=50,
+)
+FILTERS = Product(
+    id="filters-01",
+    title="Melitta #4 Cone Coffee Filters, 100 count",
+    brand="Melitta",
+    category="Home > Kitchen > Coffee",
+    price=6.0,
+    stock=50,
+)
 GRINDER = "coffee-10a"  # a durable good from the demo catalog, bought once
 
 
@@ -85,7 +100,7 @@ def test_due_beans_come_back_and_a_purchase_demotes_them_at_once(coffee_shop):
     assert shop.ranker is not None and shop.ranker.repeat is not None
     last = utcnow() - timedelta(days=7)  # beans last bought 14 days ago: due
     shop.store.add_events(regular("me", 10, last))
-    chance = shop.again("me", shop.store.history("me"))
+    chance = shop.recommender.again("me", shop.store.history("me"))
     assert chance[BEANS.id] > 0.5 > chance[GRINDER]
 
     cards = [c.product.id for c in shop.recommend("me", k=5)]
@@ -95,17 +110,17 @@ def test_due_beans_come_back_and_a_purchase_demotes_them_at_once(coffee_shop):
     assert f"You bought this 5 times since {first:%Y-%m-%d}, about every 14 days" in [r.text.split(";")[0] for r in beans.reasons]
 
     shop.record_event(Event(user_id="me", product_id=BEANS.id, kind="purchase", ts=utcnow()))
-    assert shop.again("me", shop.store.history("me"))[BEANS.id] < 0.5
+    assert shop.recommender.again("me", shop.store.history("me"))[BEANS.id] < 0.5
     assert BEANS.id not in [c.product.id for c in shop.recommend("me", k=5)][:3]
 
 
 def test_asking_what_to_reorder_lists_what_is_due(coffee_shop):
     shop = coffee_shop
     shop.store.add_events(regular("me", 10, utcnow() - timedelta(days=7)))
-    answer = shop.answer("what do I need again?", {}, "me")
+    answer = shop.conversation.answer("what do I need again?", Session(), "me")
     assert answer.request.intent == "reorder" and answer.cards[0].product.id == BEANS.id
     assert answer.message.startswith("You may be running low on this")
-    anonymous = shop.answer("buy again", {}, None)
+    anonymous = shop.conversation.answer("buy again", Session(), None)
     assert not anonymous.cards and "who you are" in anonymous.message
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.evaluation import _score, load_judgments
-from ranking.evaluate import evaluate, holdout_last_session, write_report
+from assistant.evaluation.ranking import write_ranking_report
+from assistant.evaluation.retrieval import _score, load_judgments
+from ranking.evaluate import evaluate, holdout_last_session
 from ranking.train import TrainConfig
-from tests.conftest import DATASETS, requires_dataset
+from tests.helpers import DATASETS, requires_dataset
 
 
 def test_holdout_takes_each_shoppers_last_basket(demo_shop):
@@ -32,7 +33,7 @@ def test_ranking_report_on_the_demo_shop(demo_shop, tmp_path):
     for setting in ("all", "new"):
         for method, m in report["metrics"][setting].items():
             assert 0.0 <= m["NDCG@10"] <= 1.0 and m["Recall@10"] <= m["Recall@20"] + 1e-9, method
-    path = write_report(report, tmp_path, "demo")
+    path = write_ranking_report(report, tmp_path, "demo")
     assert "| learned_blend |" in path.read_text() and "| served |" in path.read_text()
     assert {"all: learned_blend", "all: served"} <= {k.split(" vs ")[0] for k in report["gains"]}
     assert all(v["ci95"][0] <= v["ci95"][1] for v in report["gains"].values()) and "95% interval" in path.read_text()
@@ -53,10 +54,10 @@ def test_homedepot_judgments_load():
 
 
 def test_summaries_report_checks_citations_and_its_own_check(tmp_path):
-    from assistant.evaluation import summaries_eval
+    from assistant.evaluation.summaries import summaries_eval
     from assistant.ingest import ingest_demo
     from assistant.shop import Shop
-    from tests.conftest import make_settings
+    from tests.helpers import make_settings
 
     settings = make_settings(tmp_path / "data")
     shop = Shop.open(settings)

@@ -8,10 +8,11 @@ from itertools import islice
 import pytest
 
 from assistant.datasets import ADAPTERS, dataset_folder
-from assistant.ingest import Batch, ingest_demo, ingest_file, ingest_stream
+from assistant.datasets.base import Batch
+from assistant.ingest import ingest_demo, ingest_file, ingest_stream
 from assistant.store import Store
 from records import Product
-from tests.conftest import DATASETS, requires_dataset
+from tests.helpers import DATASETS, requires_dataset
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import pytest
 from langchain_core.messages import HumanMessage
 
 from assistant.llm import bundled_gguf, get_llm
-from tests.conftest import make_settings
+from tests.helpers import events_of, make_settings
 
 
 def free_port() -> int:
@@ -33,7 +33,7 @@ def test_llm_down_degrades_the_answer_not_the_service(demo_shop, tmp_path):
     port = free_port()  # nothing listens there
     demo_shop.settings = make_settings(demo_shop.settings.data_dir, llm_base_url=f"http://127.0.0.1:{port}/v1", llm_timeout_s=2.0)
     try:
-        events = list(demo_shop.chat("a french press", "down"))
+        events = events_of(demo_shop, "a french press", "down")
     finally:
         demo_shop.settings = make_settings(demo_shop.settings.data_dir)
     done = events[-1]["data"]
@@ -44,7 +44,7 @@ def test_llm_down_degrades_the_answer_not_the_service(demo_shop, tmp_path):
 def test_disabled_llm_answers_with_the_facts_wording(demo_shop):
     demo_shop.settings = make_settings(demo_shop.settings.data_dir, llm_enabled=False)
     try:
-        events = list(demo_shop.chat("trail running shoes", "nollm"))
+        events = events_of(demo_shop, "trail running shoes", "nollm")
     finally:
         demo_shop.settings = make_settings(demo_shop.settings.data_dir)
     assert events[-1]["data"]["fallback"] and events[-1]["data"]["llm"] is None
@@ -53,7 +53,7 @@ def test_disabled_llm_answers_with_the_facts_wording(demo_shop):
 def test_a_slow_first_sentence_gives_way_to_the_facts_wording(demo_shop):
     demo_shop.settings = make_settings(demo_shop.settings.data_dir, llm_first_prose_s=0.0)  # no time for the model
     try:
-        events = list(demo_shop.chat("trail running shoes", "slow"))
+        events = events_of(demo_shop, "trail running shoes", "slow")
     finally:
         demo_shop.settings = make_settings(demo_shop.settings.data_dir)
     done = events[-1]["data"]
@@ -67,8 +67,23 @@ def openai_server():
     pytest.importorskip("llama_cpp.server", reason="llama-cpp-python[server] is not installed")
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(bundled_gguf()), "--port", str(port), "--n_ctx", "2048", "--n_threads", "1", "--model_alias", "smollm2"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(bundled_gguf()),
+            "--port",
+            str(port),
+            "--n_ctx",
+            "2048",
+            "--n_threads",
+            "1",
+            "--model_alias",
+            "smollm2",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}/v1"
     try:
@@ -96,7 +111,7 @@ def test_openai_compatible_endpoint_streams(openai_server, tmp_path):
 def test_chat_through_an_openai_compatible_server(demo_shop, openai_server):
     demo_shop.settings = make_settings(demo_shop.settings.data_dir, llm_base_url=openai_server, llm_model="smollm2")
     try:
-        events = list(demo_shop.chat("a quiet mouse", "openai"))
+        events = events_of(demo_shop, "a quiet mouse", "openai")
     finally:
         demo_shop.settings = make_settings(demo_shop.settings.data_dir)
     done = events[-1]["data"]

@@ -37,7 +37,10 @@ def test_gain_interval_widens_with_noise():
 
 def test_samples_never_leak_the_same_basket_into_history():
     t = datetime(2026, 1, 1)
-    events = [Event(user_id="u", product_id=p, kind="purchase", ts=t + timedelta(minutes=m)) for p, m in [("a", 0), ("b", 1), ("c", 600), ("d", 601)]]
+    events = [
+        Event(user_id="u", product_id=p, kind="purchase", ts=t + timedelta(minutes=m))
+        for p, m in [("a", 0), ("b", 1), ("c", 600), ("d", 601)]
+    ]
     assert session_starts(events) == [0, 0, 2, 2]
     train, val = build_samples({"u": events}, {p: i for i, p in enumerate("abcd")})
     # c and d (the last session) validate; their history is a and b only
@@ -48,7 +51,11 @@ def test_samples_never_leak_the_same_basket_into_history():
 def test_new_only_samples_leave_re_buys_to_the_repeat_model():
     t = datetime(2026, 1, 1)
     sessions = [["a", "b"], ["a", "c"], ["c", "d"]]  # a and c come back; b, c then d are new
-    events = [Event(user_id="u", product_id=p, kind="purchase", ts=t + timedelta(days=d, minutes=m)) for d, s in enumerate(sessions) for m, p in enumerate(s)]
+    events = [
+        Event(user_id="u", product_id=p, kind="purchase", ts=t + timedelta(days=d, minutes=m))
+        for d, s in enumerate(sessions)
+        for m, p in enumerate(s)
+    ]
     index = {p: i for i, p in enumerate("abcd")}
     train, val = build_samples({"u": events}, index)
     assert sorted(train.target.tolist()) == [0, 0, 1, 2] and sorted(val.target.tolist()) == [2, 3]

@@ -25,7 +25,9 @@ def test_complaints_land_in_dislikes(demo_shop):
 def test_summary_is_cached_and_refreshed_by_new_reviews(fresh_shop):
     first = fresh_shop.review_summary("keyboard-01a")
     assert fresh_shop.store.get_summary("keyboard-01a")[1] == first["review_count"]
-    fresh_shop.store.add_reviews([Review(id="new-1", product_id="keyboard-01a", rating=1, text="The bluetooth drops now and then, very annoying.")])
+    fresh_shop.store.add_reviews(
+        [Review(id="new-1", product_id="keyboard-01a", rating=1, text="The bluetooth drops now and then, very annoying.")]
+    )
     second = fresh_shop.review_summary("keyboard-01a")
     assert second["review_count"] == first["review_count"] + 1
     assert any("new-1" in p["review_ids"] for p in second["likes"] + second["dislikes"])

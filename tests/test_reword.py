@@ -8,7 +8,7 @@ import pytest
 from assistant.llm import get_llm
 from assistant.reword import REWORD_SIMILAR, reword, reword_summary
 from assistant.verifier import Verifier
-from tests.conftest import make_settings
+from tests.helpers import make_settings
 
 pytestmark = pytest.mark.llm
 

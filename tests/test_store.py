@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, text
 
 from assistant.store import Store
 from records import Event, Product, Review, User
-from tests.conftest import POSTGRES_URL, postgres_available
+from tests.helpers import POSTGRES_URL, postgres_available
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -31,7 +31,9 @@ def store(request, tmp_path):
 
 
 def keyboard(pid="k1", **kw) -> Product:
-    base = dict(id=pid, title="Quiet Keyboard", brand="Acme", price=50.0, category="Electronics > Keyboards", attributes={"color": "white"}, stock=3)
+    base = dict(
+        id=pid, title="Quiet Keyboard", brand="Acme", price=50.0, category="Electronics > Keyboards", attributes={"color": "white"}, stock=3
+    )
     return Product(**{**base, **kw})
 
 
@@ -49,7 +51,10 @@ def test_upsert_products_is_idempotent_and_reports_content_changes(store):
 def test_events_are_stored_once_and_history_is_time_ordered(store):
     store.upsert_products([keyboard(), keyboard("k2")])
     t0 = datetime(2026, 1, 1)
-    events = [Event(user_id="u1", product_id="k2", kind="purchase", ts=t0 + timedelta(days=1)), Event(user_id="u1", product_id="k1", kind="view", ts=t0)]
+    events = [
+        Event(user_id="u1", product_id="k2", kind="purchase", ts=t0 + timedelta(days=1)),
+        Event(user_id="u1", product_id="k1", kind="view", ts=t0),
+    ]
     assert len(store.add_events(events)) == 2
     assert store.add_events(events) == []
     assert [e.product_id for e in store.history("u1")] == ["k1", "k2"]
@@ -59,13 +64,15 @@ def test_events_are_stored_once_and_history_is_time_ordered(store):
 def test_stats_and_co_purchases(store):
     store.upsert_products([keyboard(), keyboard("k2"), keyboard("k3")])
     t = datetime(2026, 1, 1)
-    store.add_events([
-        Event(user_id="a", product_id="k1", kind="purchase", ts=t),
-        Event(user_id="a", product_id="k2", kind="purchase", ts=t),
-        Event(user_id="b", product_id="k1", kind="purchase", ts=t),
-        Event(user_id="b", product_id="k2", kind="cart", ts=t),
-        Event(user_id="c", product_id="k3", kind="purchase", ts=t),
-    ])
+    store.add_events(
+        [
+            Event(user_id="a", product_id="k1", kind="purchase", ts=t),
+            Event(user_id="a", product_id="k2", kind="purchase", ts=t),
+            Event(user_id="b", product_id="k1", kind="purchase", ts=t),
+            Event(user_id="b", product_id="k2", kind="cart", ts=t),
+            Event(user_id="c", product_id="k3", kind="purchase", ts=t),
+        ]
+    )
     store.add_reviews([Review(id="r1", product_id="k1", rating=4, text="Good"), Review(id="r2", product_id="k1", rating=2, text="Loud")])
     rating, n, pop = store.product_stats(["k1"])["k1"]
     assert (rating, n, pop) == (3.0, 2, 2.0)

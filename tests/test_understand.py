@@ -13,10 +13,18 @@ VOCAB = Vocabulary(
 )
 
 
-@pytest.mark.parametrize("text,lo,hi", [
-    ("under $100", None, 100), ("below 50 dollars", None, 50), ("between $50 and $120", 50, 120),
-    ("$20-$40", 20, 40), ("over £30", 30, None), ("around $200", 160, 240), ("no price here", None, None),
-])
+@pytest.mark.parametrize(
+    "text,lo,hi",
+    [
+        ("under $100", None, 100),
+        ("below 50 dollars", None, 50),
+        ("between $50 and $120", 50, 120),
+        ("$20-$40", 20, 40),
+        ("over £30", 30, None),
+        ("around $200", 160, 240),
+        ("no price here", None, None),
+    ],
+)
 def test_prices(text, lo, hi):
     got_lo, got_hi, _ = parse_prices(text)
     assert (got_lo, got_hi) == (lo, hi)
@@ -31,7 +39,9 @@ def test_first_message_sets_category_price_and_search_words():
 def test_follow_ups_refine_the_previous_request():
     r1 = understand("a quiet keyboard for the office under $100", VOCAB)
     r2 = understand("cheaper", VOCAB, r1, shown_prices=[84.0, 99.0])
-    assert r2.intent == "refine" and r2.constraints.price_max == pytest.approx(75.6) and r2.constraints.categories == r1.constraints.categories
+    assert (
+        r2.intent == "refine" and r2.constraints.price_max == pytest.approx(75.6) and r2.constraints.categories == r1.constraints.categories
+    )
     r3 = understand("in white", VOCAB, r2)
     assert r3.constraints.colors == ["white"] and r3.constraints.price_max == r2.constraints.price_max
     r4 = understand("not Logitech", VOCAB, r3)
@@ -46,10 +56,18 @@ def test_a_new_category_starts_a_new_search():
     assert r2.intent == "search" and r2.constraints.brands == ["Sony"] and r2.constraints.price_max is None and r2.constraints.colors == []
 
 
-@pytest.mark.parametrize("message,intent,refs", [
-    ("compare the first two", "compare", [1, 2]), ("why #2?", "why", [2]), ("why this one", "why", [1]),
-    ("show more like #3", "more_like", [3]), ("show more", "more", []), ("hi", "greeting", []), ("", "empty", []),
-])
+@pytest.mark.parametrize(
+    "message,intent,refs",
+    [
+        ("compare the first two", "compare", [1, 2]),
+        ("why #2?", "why", [2]),
+        ("why this one", "why", [1]),
+        ("show more like #3", "more_like", [3]),
+        ("show more", "more", []),
+        ("hi", "greeting", []),
+        ("", "empty", []),
+    ],
+)
 def test_intents_and_references(message, intent, refs):
     prev = understand("keyboard", VOCAB)
     r = understand(message, VOCAB, prev)
@@ -61,10 +79,15 @@ def test_brand_with_apostrophe_and_negation():
     assert r.constraints.exclude_brands == ["De'Longhi"] and r.constraints.categories == ["Home > Kitchen > Coffee"]
 
 
-@pytest.mark.parametrize("text,lo,hi", [
-    ("under a hundred dollars", None, 100), ("less than fifty bucks", None, 50),
-    ("between twenty and forty dollars", 20, 40), ("under a hundred and fifty", None, 150),
-])
+@pytest.mark.parametrize(
+    "text,lo,hi",
+    [
+        ("under a hundred dollars", None, 100),
+        ("less than fifty bucks", None, 50),
+        ("between twenty and forty dollars", 20, 40),
+        ("under a hundred and fifty", None, 150),
+    ],
+)
 def test_prices_in_words(text, lo, hi):
     got_lo, got_hi, _ = parse_prices(text)
     assert (got_lo, got_hi) == (lo, hi)
@@ -75,7 +98,9 @@ def test_number_words_that_are_not_prices_stay_words():
     assert r.constraints.price_max is None and r.constraints.price_min is None
 
 
-@pytest.mark.parametrize("text,brand", [("a logitek mouse", "Logitech"), ("keychron keyboard", "Keychron"), ("a delonghi espresso machine", "De'Longhi")])
+@pytest.mark.parametrize(
+    "text,brand", [("a logitek mouse", "Logitech"), ("keychron keyboard", "Keychron"), ("a delonghi espresso machine", "De'Longhi")]
+)
 def test_brands_typed_loosely(text, brand):
     assert understand(text, VOCAB).constraints.brands == [brand]
 
@@ -96,7 +121,13 @@ def test_a_product_word_inside_a_brand_name_is_not_that_brand():
 
 @pytest.mark.parametrize(
     "message, text",
-    [("buy again", ""), ("what do I need again?", ""), ("show me my usual", ""), ("reorder coffee beans please", "coffee beans"), ("I'm running low on filters", "filters")],
+    [
+        ("buy again", ""),
+        ("what do I need again?", ""),
+        ("show me my usual", ""),
+        ("reorder coffee beans please", "coffee beans"),
+        ("I'm running low on filters", "filters"),
+    ],
 )
 def test_asking_for_a_reorder_is_not_a_search(message, text):
     req = understand(message, VOCAB)

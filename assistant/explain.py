@@ -1,0 +1,133 @@
+"""The LLM's explanation of the first card, one verified sentence at a time.
+
+The cards never wait for it. A sentence is shown only when the verifier finds every number,
+brand and name of it in the facts; when the LLM is down, too slow to say anything true within
+the first-prose budget, or starts replaying its prompt, the facts' own wording is shown.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
+
+from assistant.facts import facts_text, template_sentence
+from assistant.llm import LLM, get_llm
+from assistant.prompts import render
+from assistant.recommend import Card
+from assistant.settings import Settings
+from assistant.text import complete_sentences
+from assistant.verifier import ECHO, Verifier
+
+log = logging.getLogger(__name__)
+MIN_WORDS = 3  # a verified "Yes." says nothing worth showing
+
+
+@dataclass
+class ProseReport:
+    """How the prose of one answer came about (the `done` event carries it)."""
+
+    llm: str | None = None
+    verified: int = 0
+    rejected: int = 0
+    fallback: bool = False
+    timeout: bool = False
+    slow_start: bool = False
+    error: str | None = None
+
+    def to_dict(self) -> dict:
+        out = {"llm": self.llm, "verified": self.verified, "rejected": self.rejected, "fallback": self.fallback}
+        out |= {k: v for k, v in (("timeout", self.timeout), ("slow_start", self.slow_start), ("error", self.error)) if v}
+        return out
+
+
+@dataclass
+class Facts:
+    """What the prose may say about the first card, and the facts' own wording of it."""
+
+    card: Card
+    text: str
+    fallback: str
+
+    @classmethod
+    def of(cls, card: Card) -> Facts:
+        return cls(card, facts_text(card.product, card.reasons), template_sentence(card.product, card.reasons))
+
+
+class Explainer:
+    def __init__(self, settings: Settings, verifier: Callable[[], Verifier], stats: Counter[str]):
+        self.settings = settings
+        self.verifier = verifier
+        self.stats = stats
+
+    def stream(self, facts: Facts, message: str, report: ProseReport) -> Iterator[str]:
+        """Pieces of prose: the LLM's verified sentences, or the facts' wording."""
+        llm = get_llm(self.settings)
+        shown = 0
+        if llm is not None:
+            report.llm = llm.name
+            for sentence in self._verified(llm, facts, message, report):
+                shown += 1
+                yield ("" if shown == 1 else " ") + sentence
+        if shown == 0:
+            report.fallback = True
+            self.stats["fallback"] += 1
+            yield facts.fallback
+
+    def _verified(self, llm: LLM, facts: Facts, message: str, report: ProseReport) -> Iterator[str]:
+        evidence = facts.text + " " + message
+        top = {"title": facts.card.product.title, "reasons": facts.card.reasons}
+        msgs = [
+            SystemMessage(render("explain", "system")),
+            HumanMessage(render("explain", "example_user")),
+            AIMessage(render("explain", "example_answer")),
+            HumanMessage(render("explain", "user", request=message, product=top)),
+        ]
+        started = time.monotonic()
+        deadline = started + self.settings.llm_timeout_s
+        # a shopper waits for words, not for a small model to find a true sentence: when
+        # nothing verified came by this budget, the facts' own wording is shown instead
+        first_by = started + self.settings.llm_first_prose_s
+        buffer, shown = "", 0
+        try:
+            with llm.lock or threading.Lock():
+                for chunk in llm.model.stream(msgs):
+                    buffer += str(chunk.content)
+                    done, buffer = complete_sentences(buffer)
+                    for sentence in done:
+                        if self._accept(sentence, evidence, report):
+                            shown += 1
+                            yield sentence
+                    if ECHO.search(buffer):  # the model started replaying the prompt: nothing useful follows
+                        buffer = ""
+                        break
+                    if time.monotonic() > deadline:
+                        report.timeout = True
+                        self.stats["llm_timeout"] += 1
+                        break
+                    if shown == 0 and time.monotonic() > first_by:
+                        report.slow_start = True
+                        self.stats["llm_slow_start"] += 1
+                        break
+                else:
+                    if buffer.strip() and self._accept(buffer.strip(), evidence, report):
+                        yield buffer.strip()
+        except Exception as exc:  # LLM down or broken: the facts speak for themselves
+            log.warning("LLM failed, using the facts' wording: %s", exc)
+            self.stats["llm_error"] += 1
+            report.error = str(exc)[:200]
+
+    def _accept(self, sentence: str, facts: str, report: ProseReport) -> bool:
+        verdict = self.verifier().check(sentence, facts)
+        if verdict.ok and len(sentence.split()) >= MIN_WORDS:
+            report.verified += 1
+            return True
+        report.rejected += 1
+        self.stats["rejected_sentences"] += 1
+        log.info("verifier rejected %r: %s", sentence, "; ".join(verdict.problems))
+        return False

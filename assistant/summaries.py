@@ -1,0 +1,69 @@
+"""Review summaries as the shop serves them: extractive points (assistant/reviews.py), reworded
+or rewritten by the LLM where the verifier allows (assistant/reword.py), cached in the store
+and recomputed when reviews were added. Also the polarity of review sentences that card
+reasons use, learned once from the store's own reviews."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from assistant.llm import get_llm
+from assistant.reviews import Polarity, fit_polarity, generic, sentiment_lean, summarize
+from assistant.reword import abstract_summary, reword_summary
+from assistant.settings import Settings
+from assistant.store import Store
+from assistant.verifier import Verifier
+from retrieval.embedder import Embedder
+
+POLARITY_PRODUCTS = 400  # the most products whose reviews teach the polarity model
+POLARITY_REVIEWS = 20  # reviews read per product for it
+
+
+class Summaries:
+    def __init__(self, settings: Settings, store: Store, embedder: Embedder, verifier: Callable[[], Verifier], stats: Counter[str]):
+        self.settings = settings
+        self.store = store
+        self.embedder = embedder
+        self.verifier = verifier
+        self.stats = stats
+        self._polarity: Polarity | None = None
+
+    def polarity(self) -> Polarity:
+        if self._polarity is None:
+            sample = []
+            for pid in list(self.store.review_counts())[:POLARITY_PRODUCTS]:
+                sample += self.store.reviews_for(pid, limit=POLARITY_REVIEWS)
+            self._polarity = fit_polarity(sample, self.embedder.encode)
+        return self._polarity
+
+    def changed(self) -> None:
+        """The reviews changed in bulk (an ingest): learn the polarity again on next use."""
+        self._polarity = None
+
+    def praise(self, vecs: np.ndarray) -> np.ndarray:
+        """Polarity of review sentences for card reasons; generic ones ("love it") count as neutral."""
+        scores = self.polarity().score(vecs, sentiment_lean(vecs, self.embedder.encode))
+        return np.where(generic(vecs, self.embedder.encode), 0.0, scores)
+
+    def summary(self, product_id: str, refresh: bool = False) -> dict[str, Any]:
+        """Cached; recomputed when reviews were added since it was written."""
+        count = self.store.review_counts([product_id]).get(product_id, 0)
+        cached = self.store.get_summary(product_id)
+        if cached and cached[1] == count and not refresh:
+            return cached[0]
+        data = self.build(product_id)
+        llm = get_llm(self.settings) if self.settings.summaries_by_llm else None
+        if llm is not None:  # reworded (or rewritten) where the verifier allows; the quotes stay beside
+            style = self.settings.summary_style
+            rewrite = abstract_summary if style == "abstractive" else reword_summary
+            self.stats.update({f"{style}_{k}": n for k, n in rewrite(data, llm, self.verifier(), self.embedder.encode).items()})
+        self.store.save_summary(product_id, data, count)
+        return data
+
+    def build(self, product_id: str) -> dict[str, Any]:
+        """Extractive points from the reviews, not cached."""
+        return summarize(product_id, self.store.reviews_for(product_id), self.embedder.encode, polarity_model=self.polarity()).to_dict()
