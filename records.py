@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-EventKind = Literal["view", "cart", "purchase", "rating", "review"]
+EventKind = Literal["view", "cart", "remove", "purchase", "rating", "review"]  # remove: taken out of the cart
 ReasonKind = Literal["constraint", "attribute", "history", "review", "rating", "price", "popularity"]
 
 
@@ -28,7 +28,7 @@ class Product(BaseModel):
     currency: str = "USD"
     category: str = ""  # a path: "Electronics > Keyboards"
     attributes: dict[str, Any] = Field(default_factory=dict)  # color, size, material, …
-    stock: int = 0
+    stock: int | None = None  # None: the catalog does not say
     rating: float | None = None  # mean review rating, filled by the store
     review_count: int = 0
     popularity: float = 0.0  # weighted event count, filled by the store
@@ -37,6 +37,11 @@ class Product(BaseModel):
     def color(self) -> str | None:
         value = self.attributes.get("color")
         return str(value) if value else None
+
+    @property
+    def in_stock(self) -> bool:
+        """Unknown stock counts as available: only a known zero is out of stock."""
+        return self.stock is None or self.stock > 0
 
     @property
     def top_category(self) -> str:
@@ -98,7 +103,11 @@ class Constraints(BaseModel):
     categories: list[str] = Field(default_factory=list)  # category paths or prefixes, any level
     colors: list[str] = Field(default_factory=list)
     exclude_colors: list[str] = Field(default_factory=list)
-    in_stock: bool = True
+    # attribute facets: key → values any of which will do (lowercase; yes/no features as "true"/"false")
+    attributes: dict[str, list[str]] = Field(default_factory=dict)
+    # number facets: key → [at least, at most], either may be None
+    ranges: dict[str, list[float | None]] = Field(default_factory=dict)
+    in_stock: bool = True  # products known to be out of stock are left out; unknown stock stays in
     exclude_ids: list[str] = Field(default_factory=list)
 
 

@@ -5,6 +5,7 @@ Routes only translate HTTP to calls on `assistant.shop.Shop`; the logic lives th
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import secrets
@@ -23,7 +24,17 @@ from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 from starlette.middleware.sessions import SessionMiddleware
 
 from api.ratelimit import RateLimiter
-from api.schemas import ChatIn, ChatOut, EventIn, EventOut, RecommendationsIn, RecommendationsOut, ReviewSummaryOut
+from api.schemas import (
+    AgentChatIn,
+    AgentReplyIn,
+    ChatIn,
+    ChatOut,
+    EventIn,
+    EventOut,
+    RecommendationsIn,
+    RecommendationsOut,
+    ReviewSummaryOut,
+)
 from assistant.events import Cards, ChatEvent, Done
 from assistant.settings import Settings, get_settings
 from assistant.shop import Shop
@@ -33,6 +44,7 @@ from records import Event, utcnow
 log = logging.getLogger(__name__)
 FRONTEND = Path(__file__).resolve().parent.parent / "frontend"
 templates = Jinja2Templates(directory=FRONTEND / "templates")
+POLL_S = 1.0  # how often an open conversation looks for an agent's new messages
 
 
 def get_shop(request: Request) -> Shop:
@@ -118,17 +130,26 @@ def create_app(settings: Settings | None = None, shop: Shop | None = None) -> Fa
         },
     )
     async def chat(body: ChatIn, shop: ShopDep):
-        events = shop.chat(body.message, body.session_id, body.user_id)
-        if not body.stream:
-            return await run_in_threadpool(_collect, events)
+        return await _respond(shop.chat(body.message, body.session_id, body.user_id), body.stream)
+
+    @app.get("/v1/sessions/{session_id}/events", tags=["chat"], responses={200: {"content": {"text/event-stream": {}}}})
+    async def session_events(session_id: str, request: Request, shop: ShopDep, after: int = 0):
+        """What a person from the shop writes into this conversation (after a hand-over), as
+        server-sent `agent` events; reconnects resume after the last one seen (`Last-Event-ID`)."""
+        exists, _ = shop.store.session_owner(session_id)
+        if not exists:
+            raise HTTPException(404, f"No conversation with id {session_id!r}.")
+        last = int(request.headers.get("last-event-id") or after or 0)
 
         async def stream() -> AsyncIterator[dict[str, str]]:
-            try:
-                async for ev in iterate_in_threadpool(events):
-                    yield {"event": ev.name, "data": json.dumps(ev.data(), default=str)}
-            except Exception as exc:  # the stream has started: report in-band instead of a 500
-                log.exception("chat stream failed")
-                yield {"event": "error", "data": json.dumps({"message": f"Something went wrong: {exc.__class__.__name__}"})}
+            nonlocal last
+            while not await request.is_disconnected():
+                for m in await run_in_threadpool(shop.store.messages, session_id, last):
+                    last = m["seq"]
+                    products = shop.store.get_products(m["product_ids"])
+                    items = [products[p].model_dump() for p in m["product_ids"] if p in products]
+                    yield {"event": "agent", "id": str(m["seq"]), "data": json.dumps({**m, "items": items}, default=str)}
+                await asyncio.sleep(POLL_S)
 
         return EventSourceResponse(stream(), ping=15)
 
@@ -186,6 +207,34 @@ def create_app(settings: Settings | None = None, shop: Shop | None = None) -> Fa
             return RedirectResponse("/agent/login", status_code=303)
         return templates.TemplateResponse(request, "agent.html", {"agent": request.session["agent"], "users": shop.store.list_users(500)})
 
+    @app.post("/agent/api/chat", tags=["agent"], response_model=ChatOut)
+    async def agent_chat(body: AgentChatIn, shop: ShopDep, agent: AgentDep):
+        """The assistant asked on a customer's behalf: it speaks of the customer by name and flags
+        what they already own."""
+        return await _respond(shop.chat(body.message, body.session_id, body.customer_id, audience="agent"), body.stream)
+
+    @app.get("/agent/api/handoffs", tags=["agent"])
+    def handoffs(shop: ShopDep, agent: AgentDep) -> dict[str, Any]:
+        """Conversations where the shopper asked for a person, oldest first, with transcripts."""
+        return {"handoffs": shop.store.handoffs()}
+
+    @app.post("/agent/api/sessions/{session_id}/reply", tags=["agent"], status_code=201)
+    def reply(session_id: str, body: AgentReplyIn, shop: ShopDep, agent: AgentDep) -> dict[str, Any]:
+        """Writes into the shopper's conversation; their widget shows it at once (with any picks)."""
+        exists, _ = shop.store.session_owner(session_id)
+        if not exists:
+            raise HTTPException(404, f"No conversation with id {session_id!r}.")
+        unknown = [p for p in body.product_ids if shop.store.get_product(p) is None]
+        if unknown:
+            raise HTTPException(422, f"No product with id {unknown[0]!r}.")
+        seq = shop.store.add_message(session_id, agent, body.text, body.product_ids)
+        return {"seq": seq}
+
+    @app.post("/agent/api/sessions/{session_id}/close", tags=["agent"])
+    def close_handoff(session_id: str, shop: ShopDep, agent: AgentDep) -> dict[str, Any]:
+        shop.store.set_handoff(session_id, False)
+        return {"closed": session_id}
+
     @app.get("/agent/api/customers/{user_id}", tags=["agent"])
     def customer(user_id: str, shop: ShopDep, agent: AgentDep) -> dict[str, Any]:
         user = shop.store.get_user(user_id)
@@ -211,12 +260,30 @@ def create_app(settings: Settings | None = None, shop: Shop | None = None) -> Fa
     return app
 
 
+async def _respond(events: Iterator[ChatEvent], stream: bool):
+    """A chat turn as SSE (`cards`, `token`…, `done`), or as one JSON body."""
+    if not stream:
+        return await run_in_threadpool(_collect, events)
+
+    async def sse() -> AsyncIterator[dict[str, str]]:
+        try:
+            async for ev in iterate_in_threadpool(events):
+                yield {"event": ev.name, "data": json.dumps(ev.data(), default=str)}
+        except Exception as exc:  # the stream has started: report in-band instead of a 500
+            log.exception("chat stream failed")
+            yield {"event": "error", "data": json.dumps({"message": f"Something went wrong: {exc.__class__.__name__}"})}
+
+    return EventSourceResponse(sse(), ping=15)
+
+
 def _collect(events: Iterator[ChatEvent]) -> dict[str, Any]:
     """A whole turn as one JSON body (`stream: false`)."""
     out: dict[str, Any] = {"text": ""}
     for ev in events:
         if isinstance(ev, Cards):
-            out.update({k: ev.data()[k] for k in ("session_id", "message", "intent", "items")})
+            out.update(
+                {k: ev.data()[k] for k in ("session_id", "message", "intent", "items", "constraints", "table", "citations", "actions")}
+            )
         elif isinstance(ev, Done):
             out.update(text=ev.text, llm=ev.report.llm, fallback=ev.report.fallback)
     return out

@@ -17,6 +17,18 @@ class ChatIn(BaseModel):
     stream: bool = True
 
 
+class AgentChatIn(BaseModel):
+    message: str = Field(..., min_length=1, max_length=2000)
+    customer_id: str | None = Field(None, max_length=128)
+    session_id: str | None = Field(None, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")
+    stream: bool = True
+
+
+class AgentReplyIn(BaseModel):
+    text: str = Field(..., min_length=1, max_length=2000)
+    product_ids: list[str] = Field(default_factory=list, max_length=10)
+
+
 class RecommendationsIn(BaseModel):
     user_id: str | None = Field(None, max_length=128)
     query: str = Field("", max_length=2000)
@@ -32,6 +44,8 @@ class Item(BaseModel):
     reasons: list[Reason]
     channels: dict[str, int] = {}
     alternative: bool = False
+    variants: list[dict[str, Any]] = []  # the model's other colours and sizes: id, label, price, in_stock
+    owned: dict[str, str] | None = None  # the shopper already bought or carted it: {kind, ts}
 
 
 class RecommendationsOut(BaseModel):
@@ -62,6 +76,8 @@ class SummaryPoint(BaseModel):
 class ReviewSummaryOut(BaseModel):
     product_id: str
     review_count: int
+    gist: str = ""  # one sentence with counts: "31 of 40 praise it: …; 6 of 40 criticise it: …"
+    gist_reviews: list[str] = []  # the reviews the gist cites
     likes: list[SummaryPoint]
     dislikes: list[SummaryPoint]
     aspects: list[dict[str, Any]]
@@ -73,5 +89,9 @@ class ChatOut(BaseModel):
     intent: str
     items: list[Item]
     text: str
+    constraints: dict[str, Any] = {}
+    table: dict[str, Any] | None = None  # a comparison: rows of attributes side by side
+    citations: list[str] = []  # evidence ids the message rests on
+    actions: list[dict[str, Any]] = []  # for the host page: {type: add_to_cart | remove_from_cart, product_id, quantity}
     llm: str | None = None
     fallback: bool = False

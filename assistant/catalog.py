@@ -1,27 +1,53 @@
-"""What the shop knows about its own catalog, derived from the store and built on first use:
-the vocabulary understanding reads messages with, the speller that fixes query words, and the
-verifier's list of brands. `changed()` drops them all after an ingest or index."""
+"""What the shop knows about its own catalog, derived from the store and the index and built on
+first use: the vocabulary understanding reads messages with, the speller that fixes query
+words, the verifier's brands, which category a request is about, and whether the shop sells
+what is asked at all. `changed()` drops what was built after an ingest or index.
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
 from assistant.store import Store
-from assistant.understand import Vocabulary
 from assistant.verifier import Verifier
+from assistant.vocabulary import Vocabulary, stems
+from records import Constraints
+from retrieval.embedder import Embedder
+from retrieval.hybrid import search
 from retrieval.spelling import Speller
+from retrieval.vectorstore import Hit, VectorStore
+
+CATEGORY_HITS = 20  # products whose categories vote for a request's category …
+CATEGORY_SHARE = 0.7  # … and the share of their (rank-weighted) votes the chosen category must hold …
+CATEGORY_COSINE = 0.35  # … when the best of them is at least this close in meaning
+RELATED = 0.35  # cosine above which new search words still belong to the current need
+
+
+@dataclass
+class Match:
+    """How well the catalog answers a request: the best product's cosine to it, and the share of
+    the request's words the catalog uses anywhere."""
+
+    cosine: float
+    known_words: float
+    hits: list[Hit]
 
 
 class Catalog:
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, vectors: VectorStore, embedder: Embedder):
         self.store = store
+        self.vectors = vectors
+        self.embedder = embedder
         self._vocabulary: Vocabulary | None = None
         self._verifier: Verifier | None = None
         self._speller: Speller | None = None
 
     def vocabulary(self) -> Vocabulary:
         if self._vocabulary is None:
-            products = self.store.iter_products()
-            colors = sorted({str(p.attributes.get("color")).lower() for p in products if p.attributes.get("color")})
-            self._vocabulary = Vocabulary(brands=self.store.brands(), colors=colors, categories=self.store.categories())
+            self._vocabulary = Vocabulary.of(self.store.iter_products(), self.embedder.is_word)
         return self._vocabulary
 
     def verifier(self) -> Verifier:
@@ -32,8 +58,69 @@ class Catalog:
     def speller(self) -> Speller:
         """Spelling correction against the catalog's words."""
         if self._speller is None:
-            self._speller = Speller(p.embedding_text() for p in self.store.iter_products())
+            self._speller = Speller((p.embedding_text() for p in self.store.iter_products()), self.embedder.is_word)
         return self._speller
 
     def changed(self) -> None:
         self._vocabulary = self._verifier = self._speller = None
+
+    # ---- what a request is about -----------------------------------------------------------------
+    def match(self, text: str, limit: int = CATEGORY_HITS) -> Match:
+        """The catalog's best products for a request, by meaning and words, with no filter."""
+        if not text.strip() or not self.vectors.count():
+            return Match(0.0, 0.0, [])
+        from retrieval.analysis import grams_query, sparse_query
+
+        dense_text, sparse_text = self.speller().rewrite(text)
+        v = self.embedder.encode_one(dense_text)
+        hits = search(self.vectors, dense=v, sparse=sparse_query(sparse_text), grams=grams_query(text), limit=limit, feedback=False)
+        best = self.vectors.nearest(dense=v, limit=1)
+        said = [w for w in stems(dense_text) if len(w) > 2]
+        vocab = self.vocabulary()
+        known = sum(vocab.known(w) for w in said) / len(said) if said else 0.0
+        return Match(best[0].score if best else 0.0, known, hits)
+
+    def categorize(self, text: str) -> str | None:
+        """The deepest category holding most of the best products for the request (their votes
+        weighted by rank), or None when they spread over unrelated categories."""
+        m = self.match(text)
+        hits = m.hits
+        if not hits or m.cosine < CATEGORY_COSINE:
+            return None
+        mass: dict[str, float] = defaultdict(float)
+        total = 0.0
+        for rank, hit in enumerate(hits):
+            w = 1.0 / (rank + 2)
+            total += w
+            for node in hit.payload.get("category") or []:
+                mass[node] += w
+        held = [node for node, m in mass.items() if m >= CATEGORY_SHARE * total]
+        if not held:
+            return None
+        deepest = max(held, key=lambda n: (n.count(">"), mass[n]))
+        return self._path(deepest)
+
+    def _path(self, node: str) -> str | None:
+        """A lowercase payload prefix back to the catalog's own spelling."""
+        for path in self.vocabulary().category_nodes:
+            if path.lower() == node:
+                return path
+        return None
+
+    def fits(self, need: str, category: str | None, text: str) -> bool:
+        """Whether products of the current need are described with these words ("chocolate" ice
+        cream): among the best matches of need + words (in the need's category), a title holding
+        every new word and a word of the need."""
+        from retrieval.analysis import sparse_query
+
+        want, need_words = set(stems(text)), set(stems(need))
+        if not want:
+            return False
+        c = Constraints(categories=[category] if category else [], in_stock=False)
+        hits = search(self.vectors, sparse=sparse_query(f"{need} {text}"), constraints=c, limit=5)
+        return any(want <= (t := set(stems(h.payload.get("title", "")))) and (not need_words or need_words & t) for h in hits)
+
+    def related(self, a: str, b: str) -> bool:
+        """Whether two requests are about the same need (cosine of their embeddings)."""
+        va, vb = self.embedder.encode_cached([a, b])
+        return float(np.dot(va, vb)) >= RELATED

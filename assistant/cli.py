@@ -32,6 +32,7 @@ def ingest(
     users: Annotated[Path | None, typer.Option(help="Users .jsonl/.csv")] = None,
     events: Annotated[Path | None, typer.Option(help="Events .jsonl/.csv")] = None,
     reviews: Annotated[Path | None, typer.Option(help="Reviews .jsonl/.csv")] = None,
+    faq: Annotated[Path | None, typer.Option(help="The store's policies and answers .jsonl/.csv: id, question, answer, topic")] = None,
     dataset: Annotated[
         str | None, typer.Option(help="A public dataset: instacart, online_retail, amazon2018, homedepot, amazon_uk, device_reviews")
     ] = None,
@@ -41,7 +42,7 @@ def ingest(
     force: Annotated[bool, typer.Option(help="Re-read sources already ingested completely.")] = False,
 ) -> None:
     """Load records (idempotent and resumable: re-running adds nothing twice)."""
-    from assistant.ingest import IngestReport, ingest_dataset, ingest_demo, ingest_file
+    from assistant.ingest import IngestReport, ingest_dataset, ingest_demo, ingest_faq, ingest_file
     from assistant.store import Store
 
     store = Store(get_settings().db_url)
@@ -51,12 +52,14 @@ def ingest(
     for kind, path in (("products", products), ("users", users), ("events", events), ("reviews", reviews)):
         if path:
             total.add(ingest_file(store, kind, path, force=force))
+    if faq:
+        console.print(f"{ingest_faq(store, faq)} FAQ entries written")
     if dataset:
         try:
             total.add(ingest_dataset(store, dataset, datasets_dir or get_settings().datasets_dir, force=force))
         except (FileNotFoundError, ValueError) as exc:
             raise typer.BadParameter(str(exc)) from exc
-    if not (demo or products or users or events or reviews or dataset):
+    if not (demo or products or users or events or reviews or dataset or faq):
         raise typer.BadParameter("say what to ingest: --demo, --products FILE, … or --dataset NAME")
     console.print(
         f"products changed {total.products_changed}, users added {total.users_added}, events added {total.events_added}, reviews added {total.reviews_added}"
@@ -191,6 +194,37 @@ def eval_ranking(
     except (ValueError, FileNotFoundError) as exc:
         raise typer.BadParameter(str(exc)) from exc
     console.print_json(json.dumps(report["metrics"]))
+
+
+@eval_app.command("dialogue")
+def eval_dialogue(
+    out: Annotated[Path, typer.Option(help="Report folder")] = Path("bench/results"),
+    catalog: Annotated[list[str] | None, typer.Option(help="Only these catalogs: demo, amazon_uk, instacart")] = None,
+    folder: Annotated[Path | None, typer.Option(help="Dialogue files (default bench/dialogues)")] = None,
+) -> None:
+    """Scripted dialogues through POST /v1/chat: turns and dialogues passed per catalog, time to the final text."""
+    from assistant.evaluation.dialogue import DIALOGUES, dialogue_eval
+
+    report = dialogue_eval(get_settings(), out, catalog, folder or DIALOGUES)
+    console.print_json(json.dumps(report["catalogs"]))
+
+
+@eval_app.command("polarity")
+def eval_polarity(out: Annotated[Path, typer.Option(help="Report folder")] = Path("bench/results")) -> None:
+    """Review-sentence polarity against hand-labelled sentences: accuracy, confusion, flips, filler."""
+    from assistant.evaluation.polarity import polarity_eval
+
+    report = polarity_eval(get_settings(), out)
+    console.print_json(json.dumps({k: {m: v for m, v in r.items() if m != "confusion"} for k, r in report.items()}))
+
+
+@eval_app.command("range")
+def eval_range(out: Annotated[Path, typer.Option(help="Report folder")] = Path("bench/results")) -> None:
+    """Whether the shop tells what it carries from what it does not: precision and recall on labelled requests."""
+    from assistant.evaluation.range import range_eval
+
+    report = range_eval(get_settings(), out)
+    console.print_json(json.dumps({"fitted": report["fitted"], "catalogs": report["catalogs"]}))
 
 
 @eval_app.command("retrieval")

@@ -21,6 +21,9 @@ class Cards:
     intent: str
     constraints: dict[str, Any]
     items: list[Card]
+    table: dict[str, Any] | None = None  # a comparison: rows of attributes side by side
+    citations: list[str] = field(default_factory=list)  # evidence ids the message rests on
+    actions: list[dict[str, Any]] = field(default_factory=list)  # for the host page (cart changes)
 
     def data(self) -> dict[str, Any]:
         return {
@@ -29,6 +32,9 @@ class Cards:
             "intent": self.intent,
             "constraints": self.constraints,
             "items": [c.to_dict() for c in self.items],
+            "table": self.table,
+            "citations": self.citations,
+            "actions": self.actions,
         }
 
 

@@ -33,6 +33,7 @@ class ProseReport:
     """How the prose of one answer came about (the `done` event carries it)."""
 
     llm: str | None = None
+    skipped: str | None = None  # why the LLM was not asked (its measured verified rate is too low)
     verified: int = 0
     rejected: int = 0
     fallback: bool = False
@@ -42,7 +43,11 @@ class ProseReport:
 
     def to_dict(self) -> dict:
         out = {"llm": self.llm, "verified": self.verified, "rejected": self.rejected, "fallback": self.fallback}
-        out |= {k: v for k, v in (("timeout", self.timeout), ("slow_start", self.slow_start), ("error", self.error)) if v}
+        out |= {
+            k: v
+            for k, v in (("timeout", self.timeout), ("slow_start", self.slow_start), ("error", self.error), ("skipped", self.skipped))
+            if v
+        }
         return out
 
 
@@ -59,16 +64,42 @@ class Facts:
         return cls(card, facts_text(card.product, card.reasons), template_sentence(card.product, card.reasons))
 
 
+PROSE_RATE = "prose_rate:"  # store meta key prefix: a model's measured verified-sentence rate
+
+
 class Explainer:
-    def __init__(self, settings: Settings, verifier: Callable[[], Verifier], stats: Counter[str]):
+    def __init__(
+        self,
+        settings: Settings,
+        verifier: Callable[[], Verifier],
+        stats: Counter[str],
+        measured: Callable[[str], float | None] = lambda name: None,
+    ):
         self.settings = settings
         self.verifier = verifier
         self.stats = stats
+        self.measured = measured  # a model's verified-sentence rate as `shopassist eval explain` measured it
+
+    def wanted(self, llm: LLM) -> str | None:
+        """None when the LLM should write prose; else why not."""
+        if self.settings.llm_prose is not None:
+            return None if self.settings.llm_prose else "LLM_PROSE is off"
+        if self.settings.llm_base_url:
+            return None
+        rate = self.measured(llm.name)
+        if rate is None:
+            return f"{llm.name} has no measured verified rate (run `shopassist eval explain`)"
+        if rate < self.settings.llm_prose_min_rate:
+            return f"{llm.name} passes the verifier {rate:.0%} of the time, under {self.settings.llm_prose_min_rate:.0%}"
+        return None
 
     def stream(self, facts: Facts, message: str, report: ProseReport) -> Iterator[str]:
         """Pieces of prose: the LLM's verified sentences, or the facts' wording."""
         llm = get_llm(self.settings)
         shown = 0
+        if llm is not None and (reason := self.wanted(llm)):
+            report.skipped = reason
+            llm = None
         if llm is not None:
             report.llm = llm.name
             for sentence in self._verified(llm, facts, message, report):

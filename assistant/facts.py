@@ -84,7 +84,7 @@ def attribute_reasons(p: Product, query: str) -> list[Reason]:
     return out[:2]
 
 
-def again_reason(p: Product, history: list[Event]) -> Reason | None:
+def again_reason(p: Product, history: list[Event], who: str = "you") -> Reason | None:
     """For a product the shopper buys regularly: how often since when (true of whatever window of
     the history was read), and when they last bought it."""
     bought = [e for e in history if e.product_id == p.id and e.kind == "purchase"]
@@ -92,11 +92,13 @@ def again_reason(p: Product, history: list[Event]) -> Reason | None:
         return None
     every = (bought[-1].ts - bought[0].ts).days / (len(bought) - 1)
     rhythm = f", about every {every:.0f} days" if every >= 1 else ""
-    text = f"You bought this {len(bought)} times since {bought[0].ts:%Y-%m-%d}{rhythm}; last on {bought[-1].ts:%Y-%m-%d}"
+    text = f"{who[:1].upper()}{who[1:]} bought this {len(bought)} times since {bought[0].ts:%Y-%m-%d}{rhythm}; last on {bought[-1].ts:%Y-%m-%d}"
     return Reason(kind="history", text=text, evidence=[f"event:{e.id}" for e in bought[-5:]])
 
 
-def history_reason(p: Product, history: list[Event], products: dict[str, Product], vectors: dict[str, np.ndarray]) -> Reason | None:
+def history_reason(
+    p: Product, history: list[Event], products: dict[str, Product], vectors: dict[str, np.ndarray], who: str = "you"
+) -> Reason | None:
     """The shopper's own past item this one relates to most (same brand, or close in meaning)."""
     v = vectors.get(p.id)
     best: tuple[float, Event] | None = None
@@ -113,10 +115,12 @@ def history_reason(p: Product, history: list[Event], products: dict[str, Product
         return None
     e = best[1]
     past = products[e.product_id]
-    verb = {"purchase": "bought", "cart": "added to your cart", "view": "looked at"}[e.kind]
+    verb = {"purchase": "bought", "cart": f"added to {'your' if who == 'you' else 'their'} cart", "view": "looked at"}[e.kind]
     relation = f"Also by {p.brand}, like" if past.brand == p.brand and p.brand else "Similar to"
     return Reason(
-        kind="history", text=f"{relation} the {past.title} you {verb} on {e.ts:%Y-%m-%d}", evidence=[f"event:{e.id}", f"product:{past.id}"]
+        kind="history",
+        text=f"{relation} the {past.title} {who} {verb} on {e.ts:%Y-%m-%d}",
+        evidence=[f"event:{e.id}", f"product:{past.id}"],
     )
 
 
@@ -129,7 +133,8 @@ def review_reason(p: Product, reviews: list[Review], query_vec: np.ndarray | Non
         vecs = encode([s for _, s in candidates])
         sims = vecs @ query_vec
         if polarity is not None:  # a 5-star review can still complain ("the keys are loud"): skip those
-            sims = np.where(polarity(vecs) > 0.1, sims, -1.0)
+            texts = [s for _, s in candidates]
+            sims = np.where(polarity(texts, vecs, np.array([r.rating for r, _ in candidates])) > 0.2, sims, -1.0)
             if sims.max() <= -1.0:
                 return None
         r, s = candidates[int(np.argmax(sims))]
@@ -159,9 +164,11 @@ def build_reasons(
     query_vec: np.ndarray | None = None,
     encode=None,
     polarity=None,
+    who: str = "you",
 ) -> list[Reason]:
+    """`who`: whom the history reasons speak of ("you" to a shopper, the customer's name to an agent)."""
     reasons = constraint_reasons(p, constraints) + attribute_reasons(p, query)
-    past = again_reason(p, history) or history_reason(p, history, products, vectors)
+    past = again_reason(p, history, who) or history_reason(p, history, products, vectors, who)
     for extra in (past, review_reason(p, reviews, query_vec, encode, polarity), rating_reason(p, reviews)):
         if extra is not None:
             reasons.append(extra)

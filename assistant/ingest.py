@@ -78,7 +78,7 @@ def product_from_row(row: dict[str, Any]) -> Product:
         currency=row.get("currency") or "USD",
         category=row.get("category") or "",
         attributes=attrs,
-        stock=int(float(row.get("stock") or 0)),
+        stock=int(float(row["stock"])) if row.get("stock") not in (None, "") else None,  # empty: unknown, not 0
     )
 
 
@@ -170,11 +170,23 @@ def ingest_file(store: Store, kind: str, path: Path, force: bool = False) -> Ing
     return ingest_stream(store, f"{kind}:{path.resolve()}", file_fingerprint(path), _from_rows(kind, read_rows(path)), force=force)
 
 
+def ingest_faq(store: Store, path: Path) -> int:
+    """The store's policies and answers (id, question, answer, topic): replaced by id, so
+    re-running changes nothing and an edited answer replaces the old one."""
+    rows = list(read_rows(Path(path)))
+    for row in rows:
+        missing = {"id", "question", "answer"} - {k for k, v in row.items() if v}
+        if missing:
+            raise ValueError(f"{path}: an FAQ entry lacks {', '.join(sorted(missing))}: {row}")
+    return store.upsert_faq(rows)
+
+
 def ingest_demo(store: Store) -> IngestReport:
-    """The shop's own demo catalog, shoppers, behaviour and reviews."""
+    """The shop's own demo catalog, shoppers, behaviour, reviews and FAQ."""
     report = IngestReport()
     for kind in KINDS:
         report.add(ingest_file(store, kind, DEMO_DIR / f"{kind}.jsonl"))
+    ingest_faq(store, DEMO_DIR / "faq.jsonl")
     return report
 
 

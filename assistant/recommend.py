@@ -15,6 +15,7 @@ import numpy as np
 
 from assistant.facts import HABIT_PURCHASES, build_reasons
 from assistant.store import Store
+from assistant.vocabulary import model_key
 from ranking.behaviour import event_weight
 from ranking.rank import Ranker, serve
 from records import Constraints, Event, Product, Reason, utcnow
@@ -26,6 +27,11 @@ log = logging.getLogger(__name__)
 # A shopper's events read per request: enough for a weekly grocery shopper's rhythm (the repeat
 # model counts and spaces their purchases), few enough to read in milliseconds.
 HISTORY_EVENTS = 1000
+# In chat lists, a product's reviews move it: its Bayesian-average rating (PRIOR_REVIEWS reviews
+# at the list's mean added to its own) moves it RATING_SHIFT places per star from that mean.
+# Places, not scores: recall's fused scores and the ranker's differ in scale, a rank does not.
+RATING_SHIFT = 2.0
+PRIOR_REVIEWS = 3
 
 
 @dataclass
@@ -37,6 +43,8 @@ class Card:
     channels: dict[str, int] = field(default_factory=dict)
     alternative: bool = False  # shown because nothing matched every constraint
     due: bool = False  # the shopper re-buys it and is likely to now (the repeat model): "running low"
+    variants: list[dict[str, Any]] = field(default_factory=list)  # the model's other colours and sizes
+    owned: dict[str, str] | None = None  # the shopper already bought (or carted) it: {kind, ts}
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -46,7 +54,18 @@ class Card:
             "reasons": [r.model_dump() for r in self.reasons],
             "channels": self.channels,
             "alternative": self.alternative,
+            "variants": self.variants,
+            "owned": self.owned,
         }
+
+
+def owned(product_id: str, history: list[Event]) -> dict[str, str] | None:
+    """The shopper's latest purchase (else cart) of this product, if any."""
+    for kind in ("purchase", "cart"):
+        last = next((e for e in reversed(history) if e.product_id == product_id and e.kind == kind), None)
+        if last is not None:
+            return {"kind": kind, "ts": last.ts.date().isoformat()}
+    return None
 
 
 class Recommender:
@@ -82,7 +101,11 @@ class Recommender:
         k: int | None = None,
         like: list[str] | None = None,
         max_per_category: int | None = None,
+        by_rating: bool = False,
+        who: str = "you",
     ) -> list[Card]:
+        """Cards best first, one per model (its other colours and sizes listed on the card);
+        `by_rating`: reviews weigh in the order (chat lists)."""
         k = k or self.cards
         c = constraints or Constraints()
         history = self.history(user_id)
@@ -105,7 +128,12 @@ class Recommender:
         if ranker is not None:
             scored = ranker.rank(history, products, [products[i] for i in ids if i in products], vectors, query_vec, popularity=what_next)
         due_at = ranker.repeat.due_at if ranker is not None and ranker.repeat is not None else None
-        ranked = serve(scored, products, set(bought), again, due_at, what_next, top=k, max_per_category=max_per_category)[:k]
+        ranked = serve(
+            scored, products, set(bought), again, due_at, what_next, top=k, max_per_category=max_per_category, in_stock=c.in_stock
+        )
+        if by_rating and not what_next:
+            ranked = self._by_rating(ranked[: 3 * k + 10], products)
+        ranked = self._one_per_model(ranked, products)[:k]
         by_id = {cand.product_id: cand for cand in candidates}
         cards = []
         for pos, item in enumerate(ranked, start=1):
@@ -113,9 +141,55 @@ class Recommender:
             # "running low" is a claim about a habit: it needs the purchases the again reason cites;
             # a grinder bought once may still lead the list, but is not called due
             due = due_at is not None and p.id in bought and again.get(p.id, 0.0) >= due_at and bought.count(p.id) >= HABIT_PURCHASES
-            reasons = self.reasons(p, text, c, history, products, vectors, query_vec)
-            cards.append(Card(p, pos, float(item.score), reasons, by_id[p.id].channels if p.id in by_id else {}, due=due))
+            reasons = self.reasons(p, text, c, history, products, vectors, query_vec, who)
+            channels = by_id[p.id].channels if p.id in by_id else {}
+            cards.append(Card(p, pos, float(item.score), reasons, channels, due=due, variants=self.variants(p), owned=owned(p.id, history)))
         return cards
+
+    def _by_rating(self, ranked: list[Any], products: dict[str, Product]) -> list[Any]:
+        rated = [products[r.product_id] for r in ranked if products[r.product_id].rating is not None]
+        if len(ranked) < 2 or not rated:
+            return ranked
+        mean = float(np.mean([p.rating for p in rated]))
+
+        def stars(p: Product) -> float:
+            n = p.review_count or 0
+            return ((p.rating or mean) * n + mean * PRIOR_REVIEWS) / (n + PRIOR_REVIEWS)
+
+        place = {r.product_id: i - RATING_SHIFT * (stars(products[r.product_id]) - mean) for i, r in enumerate(ranked)}
+        return sorted(ranked, key=lambda r: place[r.product_id])
+
+    def _one_per_model(self, ranked: list[Any], products: dict[str, Product]) -> list[Any]:
+        seen: set[str] = set()
+        out = []
+        for item in ranked:
+            key = model_key(products[item.product_id])
+            if key not in seen:
+                seen.add(key)
+                out.append(item)
+        return out
+
+    def variants(self, p: Product) -> list[dict[str, Any]]:
+        """The model's other colours and sizes in the catalog: id, what tells it apart, price, stock."""
+        key = model_key(p)
+        out = []
+        for other in self.store.siblings(p):
+            if model_key(other) == key:
+                label = other.color or ", ".join(str(v) for k, v in other.attributes.items() if "size" in k.lower()) or other.title
+                out.append({"id": other.id, "label": label, "price": other.price, "in_stock": other.in_stock})
+        return sorted(out, key=lambda v: v["id"])
+
+    def record(self, event: Event) -> bool:
+        """Stores one behaviour event; the next recommendation for that shopper reflects it at once
+        (the user vector is computed from the history on every request)."""
+        added = self.store.add_events([event])
+        if added and event.kind in ("purchase", "cart", "view"):
+            _, _, pop = self.store.product_stats([event.product_id]).get(event.product_id, (None, 0, 0.0))
+            try:
+                self.vectors.set_payload(event.product_id, {"popularity": float(pop)})
+            except Exception as exc:  # not indexed yet: popularity catches up at the next index
+                log.info("popularity not updated for %s: %s", event.product_id, exc)
+        return bool(added)
 
     def _recall_request(
         self, text: str, c: Constraints, history: list[Event], bought: list[str], again: dict[str, float], like: list[str], query_vec, texts
@@ -152,6 +226,7 @@ class Recommender:
         products: dict[str, Product],
         vectors: dict[str, np.ndarray],
         query_vec: np.ndarray | None,
+        who: str = "you",
     ) -> list[Reason]:
         reviews = self.store.reviews_for(p.id, limit=50)
-        return build_reasons(p, text, c, history, products, vectors, reviews, query_vec, self.embedder.encode_cached, self.praise)
+        return build_reasons(p, text, c, history, products, vectors, reviews, query_vec, self.embedder.encode_cached, self.praise, who)

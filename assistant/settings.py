@@ -37,6 +37,12 @@ class Settings(BaseSettings):
     llm_timeout_s: float = 20.0
     llm_first_prose_s: float = 2.5  # no verified sentence by then: the facts' wording is shown, the LLM stops
     llm_enabled: bool = True
+    # LLM prose under the cards. Unset: on with an OpenAI-compatible server; for the in-process model,
+    # on only once `shopassist eval explain` measured it passing the verifier at least
+    # `llm_prose_min_rate` of the time (the bundled 135M model does not: shoppers get the facts'
+    # wording at once instead of waiting for it)
+    llm_prose: bool | None = None
+    llm_prose_min_rate: float = 0.5
     # LLM structured output for query understanding (filled in behind the parser, grounded);
     # unset: on with an OpenAI-compatible server, off for the bundled 135M model
     llm_understanding: bool | None = None

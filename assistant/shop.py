@@ -23,10 +23,14 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 
+import numpy as np
+
+from assistant.answers import Answers
 from assistant.catalog import Catalog
 from assistant.conversation import Conversation, Session
 from assistant.events import Cards, ChatEvent, Done, Token
-from assistant.explain import Explainer, ProseReport
+from assistant.explain import PROSE_RATE, Explainer, ProseReport
+from assistant.faq import FAQ
 from assistant.llm import get_llm
 from assistant.recommend import Card, Recommender
 from assistant.reviews import Polarity
@@ -54,12 +58,14 @@ class Shop:
         self.vectors = vectors
         self.embedder = embedder
         self.stats: Counter[str] = Counter()
-        self.catalog = Catalog(store)
+        self.catalog = Catalog(store, vectors, embedder)
         self.recall = Recall(vectors, embedder, self.catalog.speller)
         self.summaries = Summaries(settings, store, embedder, self.catalog.verifier, self.stats)
+        self.faq = FAQ(store, embedder)
         self.recommender = Recommender(store, vectors, embedder, self.recall, self.summaries.praise, settings.cards, settings.recall_limit)
-        self.conversation = Conversation(settings, self.catalog, self.recommender, vectors, embedder, self.stats)
-        self.explainer = Explainer(settings, self.catalog.verifier, self.stats)
+        answers = Answers(self.catalog, self.recommender, embedder, self.summaries, self.faq)
+        self.conversation = Conversation(settings, self.catalog, self.recommender, answers, vectors, embedder, self.stats)
+        self.explainer = Explainer(settings, self.catalog.verifier, self.stats, self.measured_prose_rate)
         self._session_locks: dict[str, threading.Lock] = {}
         self.load_ranker()
 
@@ -113,7 +119,7 @@ class Shop:
         polarity model, anchor embeddings, the LLM): a cold first recommend is seconds slower."""
         self.catalog.vocabulary()
         self.catalog.speller()
-        self.summaries.praise(self.embedder.encode_cached(["warm up"]))
+        self.summaries.praise(["warm up"], self.embedder.encode_cached(["warm up"]), np.array([5.0]))
         self.conversation.off_topic(Request("warm up", Constraints(), "search", said="warm up"))
         get_llm(self.settings)
 
@@ -130,6 +136,7 @@ class Shop:
         self.refresh_popularity(stats)
         self.catalog.changed()
         self.summaries.changed()
+        self.faq.changed()
         return report
 
     def refresh_popularity(self, stats: dict[str, tuple] | None = None) -> None:
@@ -140,6 +147,10 @@ class Shop:
                     self.vectors.set_payload(pid, {"popularity": float(pop)})
                 except Exception:  # the product may not be indexed yet
                     continue
+
+    def measured_prose_rate(self, llm_name: str) -> float | None:
+        value = self.store.get_meta(f"{PROSE_RATE}{llm_name}")
+        return float(value) if value is not None else None
 
     # ---- recommendations and behaviour -----------------------------------------------------------
     def recommend(
@@ -157,31 +168,38 @@ class Shop:
     def record_event(self, event: Event) -> bool:
         """Stores one behaviour event; the next recommendation for that shopper reflects it at once
         (the user vector is computed from the history on every request)."""
-        added = self.store.add_events([event])
-        if added and event.kind in ("purchase", "cart", "view"):
-            _, _, pop = self.store.product_stats([event.product_id]).get(event.product_id, (None, 0, 0.0))
-            try:
-                self.vectors.set_payload(event.product_id, {"popularity": float(pop)})
-            except Exception as exc:  # not indexed yet: popularity catches up at the next index
-                log.info("popularity not updated for %s: %s", event.product_id, exc)
-        return bool(added)
+        return self.recommender.record(event)
 
     # ---- the conversation ------------------------------------------------------------------------
-    def chat(self, message: str, session_id: str | None = None, user_id: str | None = None) -> Iterator[ChatEvent]:
-        """One turn as events: `Cards` (immediately), `Token`… (verified prose), `Done`."""
+    def chat(
+        self, message: str, session_id: str | None = None, user_id: str | None = None, audience: str = "shopper"
+    ) -> Iterator[ChatEvent]:
+        """One turn as events: `Cards` (immediately), `Token`… (verified prose), `Done`.
+        `audience="agent"`: an agent asks about the customer `user_id`, who is spoken of by name."""
         session_id = session_id or uuid.uuid4().hex
         started = time.perf_counter()
         with self._session_locks.setdefault(session_id, threading.Lock()):
             saved = self.store.load_session(session_id)
+            if saved is not None and saved.get("user_id") != user_id:
+                # a session belongs to whoever opened it: another shopper, or none, starts afresh
+                session_id, saved = uuid.uuid4().hex, None
             session = Session.from_dict(saved) if saved else Session(user_id=user_id)
-            user_id = user_id or session.user_id
-            answer = self.conversation.answer(message, session, user_id)
+            answer = self.conversation.answer(message, session, user_id, audience)
             session.user_id = user_id
             session.record(message, answer)
-            self.store.save_session(session_id, user_id, session.to_dict())
-        yield Cards(session_id, answer.message, answer.request.intent, answer.request.constraints.model_dump(), answer.cards)
+            self.store.save_session(session_id, user_id, session.to_dict(), handoff=session.handoff)
+        yield Cards(
+            session_id,
+            answer.message,
+            answer.request.intent,
+            answer.request.constraints.model_dump(),
+            answer.cards,
+            answer.table,
+            answer.citations,
+            answer.actions,
+        )
         report, prose = ProseReport(), ""
-        if answer.facts is not None:
+        if answer.facts is not None and audience == "shopper":
             for text in self.explainer.stream(answer.facts, message, report):
                 prose += text
                 yield Token(text)

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     Float,
     Integer,
@@ -51,7 +52,7 @@ class ProductRow(Base):
     currency: Mapped[str] = mapped_column(String(8), default="USD")
     category: Mapped[str] = mapped_column(String(500), default="", index=True)
     attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    stock: Mapped[int] = mapped_column(Integer, default=0)
+    stock: Mapped[int | None] = mapped_column(Integer, nullable=True)  # None: unknown
     content_hash: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
@@ -92,6 +93,20 @@ class SessionRow(Base):
     user_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
     state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    handoff: Mapped[bool] = mapped_column(Boolean, default=False, index=True)  # waiting for a person
+
+
+class MessageRow(Base):
+    """What a person (an agent) sent into a shopper's conversation, in order: the widget reads
+    these as server-sent events, so the conversation survives restarts and several workers."""
+
+    __tablename__ = "session_messages"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_id: Mapped[str] = mapped_column(String(64), index=True)
+    author: Mapped[str] = mapped_column(String(128))
+    text: Mapped[str] = mapped_column(Text)
+    product_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    ts: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class SummaryRow(Base):
@@ -100,6 +115,16 @@ class SummaryRow(Base):
     summary: Mapped[dict[str, Any]] = mapped_column(JSON)
     review_count: Mapped[int] = mapped_column(Integer)  # reviews seen; fewer than now = stale
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class FaqRow(Base):
+    """One entry of the store's own policies and answers (shipping, returns, …)."""
+
+    __tablename__ = "faq"
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    topic: Mapped[str] = mapped_column(String(200), default="")
+    question: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str] = mapped_column(Text)
 
 
 class MetaRow(Base):
@@ -197,6 +222,16 @@ class Store:
     def count_products(self) -> int:
         with self.session() as s:
             return s.scalar(select(func.count()).select_from(ProductRow)) or 0
+
+    def siblings(self, product: Product, limit: int = 200) -> list[Product]:
+        """Products of the same brand and category: where another colour or size of it would be."""
+        with self.session() as s:
+            q = (
+                select(ProductRow)
+                .where(ProductRow.brand == product.brand, ProductRow.category == product.category, ProductRow.id != product.id)
+                .limit(limit)
+            )
+            return [_product(r) for r in s.scalars(q)]
 
     def brands(self) -> list[str]:
         with self.session() as s:
@@ -356,14 +391,77 @@ class Store:
             row = s.get(SessionRow, session_id)
             return dict(row.state) if row else None
 
-    def save_session(self, session_id: str, user_id: str | None, state: dict[str, Any]) -> None:
+    def save_session(self, session_id: str, user_id: str | None, state: dict[str, Any], handoff: bool = False) -> None:
         with self.session() as s, s.begin():
-            s.merge(SessionRow(id=session_id, user_id=user_id, state=json.loads(json.dumps(state, default=str)), updated_at=utcnow()))
+            s.merge(
+                SessionRow(
+                    id=session_id, user_id=user_id, state=json.loads(json.dumps(state, default=str)), updated_at=utcnow(), handoff=handoff
+                )
+            )
+
+    def session_owner(self, session_id: str) -> tuple[bool, str | None]:
+        """(whether the session exists, whose it is)."""
+        with self.session() as s:
+            row = s.get(SessionRow, session_id)
+            return (row is not None, row.user_id if row else None)
+
+    def handoffs(self, limit: int = 50) -> list[dict[str, Any]]:
+        """Conversations waiting for a person, oldest first, with their transcripts."""
+        with self.session() as s:
+            rows = s.scalars(select(SessionRow).where(SessionRow.handoff.is_(True)).order_by(SessionRow.updated_at).limit(limit))
+            return [
+                {"session_id": r.id, "user_id": r.user_id, "since": r.updated_at.isoformat(), "turns": (r.state or {}).get("turns", [])}
+                for r in rows
+            ]
+
+    def set_handoff(self, session_id: str, waiting: bool) -> None:
+        with self.session() as s, s.begin():
+            row = s.get(SessionRow, session_id)
+            if row is not None:
+                row.handoff = waiting
+                row.state = {**(row.state or {}), "handoff": waiting}
+
+    def add_message(self, session_id: str, author: str, text: str, product_ids: list[str] | None = None) -> int:
+        with self.session() as s, s.begin():
+            row = MessageRow(session_id=session_id, author=author, text=text, product_ids=product_ids or [], ts=utcnow())
+            s.add(row)
+            s.flush()
+            return row.seq
+
+    def messages(self, session_id: str, after: int = 0) -> list[dict[str, Any]]:
+        with self.session() as s:
+            q = select(MessageRow).where(MessageRow.session_id == session_id, MessageRow.seq > after).order_by(MessageRow.seq)
+            return [
+                {"seq": r.seq, "author": r.author, "text": r.text, "product_ids": r.product_ids or [], "ts": r.ts.isoformat()}
+                for r in s.scalars(q)
+            ]
+
+    def upsert_faq(self, entries: Iterable[dict[str, str]]) -> int:
+        """Adds or replaces FAQ entries by id; returns how many were written."""
+        n = 0
+        with self.session() as s, s.begin():
+            for e in entries:
+                s.merge(FaqRow(id=str(e["id"]), topic=e.get("topic") or "", question=e["question"], answer=e["answer"]))
+                n += 1
+        return n
+
+    def faq(self) -> list[dict[str, str]]:
+        with self.session() as s:
+            return [
+                {"id": r.id, "topic": r.topic, "question": r.question, "answer": r.answer}
+                for r in s.scalars(select(FaqRow).order_by(FaqRow.id))
+            ]
 
     def get_meta(self, key: str) -> str | None:
         with self.session() as s:
             row = s.get(MetaRow, key)
             return row.value if row else None
+
+    def delete_meta(self, key: str) -> None:
+        with self.session() as s, s.begin():
+            row = s.get(MetaRow, key)
+            if row is not None:
+                s.delete(row)
 
     def set_meta(self, key: str, value: str) -> None:
         with self.session() as s, s.begin():
@@ -400,7 +498,7 @@ def _product(row: ProductRow) -> Product:
         currency=row.currency or "USD",
         category=row.category or "",
         attributes=row.attributes or {},
-        stock=row.stock or 0,
+        stock=row.stock,
     )
 
 

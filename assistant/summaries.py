@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from assistant.llm import get_llm
-from assistant.reviews import Polarity, fit_polarity, generic, sentiment_lean, summarize
+from assistant.reviews import Polarity, fit_polarity, generic, sentence_polarity, summarize
 from assistant.reword import abstract_summary, reword_summary
 from assistant.settings import Settings
 from assistant.store import Store
@@ -44,9 +44,9 @@ class Summaries:
         """The reviews changed in bulk (an ingest): learn the polarity again on next use."""
         self._polarity = None
 
-    def praise(self, vecs: np.ndarray) -> np.ndarray:
+    def praise(self, texts: list[str], vecs: np.ndarray, stars: np.ndarray) -> np.ndarray:
         """Polarity of review sentences for card reasons; generic ones ("love it") count as neutral."""
-        scores = self.polarity().score(vecs, sentiment_lean(vecs, self.embedder.encode))
+        scores = sentence_polarity(texts, vecs, stars, self.embedder.encode, self.polarity())
         return np.where(generic(vecs, self.embedder.encode), 0.0, scores)
 
     def summary(self, product_id: str, refresh: bool = False) -> dict[str, Any]:
@@ -56,6 +56,8 @@ class Summaries:
         if cached and cached[1] == count and not refresh:
             return cached[0]
         data = self.build(product_id)
+        product = self.store.get_product(product_id)
+        data["gist"], data["gist_reviews"] = gist(product.title if product else product_id, data, self.store.reviews_for(product_id))
         llm = get_llm(self.settings) if self.settings.summaries_by_llm else None
         if llm is not None:  # reworded (or rewritten) where the verifier allows; the quotes stay beside
             style = self.settings.summary_style
@@ -67,3 +69,21 @@ class Summaries:
     def build(self, product_id: str) -> dict[str, Any]:
         """Extractive points from the reviews, not cached."""
         return summarize(product_id, self.store.reviews_for(product_id), self.embedder.encode, polarity_model=self.polarity()).to_dict()
+
+
+def gist(title: str, summary: dict[str, Any], reviews: list) -> tuple[str, list[str]]:
+    """One sentence with counts heading a summary: how many reviews say the most-said praise
+    and the most-said complaint ("31 of 40 reviews say …; 6 say …"), with the reviews cited."""
+    n = len(reviews) or summary.get("review_count", 0)
+    mean = sum(r.rating for r in reviews) / len(reviews) if reviews else None
+    head = f"The {title} has {n} review{'s' if n != 1 else ''}" + (f" averaging {mean:.1f} stars" if mean is not None else "")
+    cites: list[str] = []
+    parts = []
+    for side, verb in (("likes", "praise"), ("dislikes", "criticise")):
+        if summary.get(side):
+            point = summary[side][0]
+            k = len(point["review_ids"])
+            parts.append(f"{k} of {n} {verb} it: “{point.get('quote') or point['text']}”")
+            cites += [f"review:{r}" for r in point["review_ids"][:5]]
+    text = head + (": " + "; ".join(parts) if parts else "") + "."
+    return f"{text} [{', '.join(cites[:3])}]" if cites else text, cites

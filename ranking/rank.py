@@ -98,12 +98,14 @@ def serve(
     what_next: bool,
     top: int = 10,
     max_per_category: int | None = None,
+    in_stock: bool = True,
 ) -> list[S]:
     """The order the shop serves, after scoring: out-of-stock items dropped, bought items demoted,
     except the ones the shopper re-buys, which move by their chance of coming back now (`again`,
     from the repeat model, when the store taught one: `due_at` is then its bar); with no message
-    to answer (`what_next`), the due ones lead. The evaluation's `served` row calls this too."""
-    rules = Rules(demote_ids=set(bought), max_per_category=max_per_category, top=top)
+    to answer (`what_next`), the due ones lead. The evaluation's `served` row calls this too.
+    `in_stock=False` keeps out-of-stock items (to say that what was asked for is out of stock)."""
+    rules = Rules(drop_out_of_stock=in_stock, demote_ids=set(bought), max_per_category=max_per_category, top=top)
     if due_at is not None:
         rules = replace(rules, again={pid: p for pid, p in again.items() if pid in bought}, due_first=what_next, due_at=due_at)
     return apply(scored, products, rules)

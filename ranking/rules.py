@@ -51,7 +51,7 @@ def shift(product_id: str, rules: Rules) -> float:
 def apply(ranked: Sequence[S], products: dict[str, Product], rules: Rules) -> list[S]:
     items = [r for r in ranked if r.product_id in products]
     if rules.drop_out_of_stock:
-        items = [r for r in items if products[r.product_id].stock > 0]
+        items = [r for r in items if products[r.product_id].in_stock]
     if rules.demote_ids or rules.again:
         items = sorted(items, key=lambda r: -(r.score + shift(r.product_id, rules)))
     if rules.due_first:

@@ -35,6 +35,12 @@ class Embedder:
         self.dim = int(self._model.get_embedding_dimension() or 0)
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
 
+    def is_word(self, word: str) -> bool:
+        """Whether the model's tokenizer holds the word whole: an ordinary word of the language
+        (a misspelling splits into pieces)."""
+        vocab = getattr(self._model.tokenizer, "vocab", None) or {}
+        return word.lower() in vocab
+
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
         """Unit-length float32 vectors, one row per text."""
         if not texts:

@@ -8,7 +8,9 @@ constraint is written once.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from records import Constraints, Product, category_path
 
@@ -30,7 +32,7 @@ def category_prefixes(path: str) -> list[str]:
     return [" > ".join(parts[: i + 1]) for i in range(len(parts))]
 
 
-def payload_for(product: Product, content_hash: str) -> dict:
+def payload_for(product: Product, content_hash: str) -> dict[str, Any]:
     return {
         "product_id": product.id,
         "title": product.title,
@@ -38,10 +40,34 @@ def payload_for(product: Product, content_hash: str) -> dict:
         "category": category_prefixes(product.category),
         "color": (product.color or "").lower(),
         "price": float(product.price) if product.price is not None else None,
-        "stock": float(product.stock),
+        "stock": float(product.stock) if product.stock is not None else None,
         "popularity": float(product.popularity),
+        "attrs": attribute_payload(product.attributes),
         "content_hash": content_hash,
     }
+
+
+def attribute_key(key: str) -> str:
+    """An attribute key as a payload field name (no dots or spaces)."""
+    return re.sub(r"\W+", "_", key.strip().lower())
+
+
+def attribute_payload(attributes: dict[str, Any]) -> dict[str, Any]:
+    """Attributes as filters read them: words lowercase, yes/no as "true"/"false", numbers as
+    numbers (a list of words stays a list: any of them matches)."""
+    out: dict[str, Any] = {}
+    for key, value in attributes.items():
+        if value is None or value == "" or key == "color":
+            continue
+        if isinstance(value, bool):
+            out[attribute_key(key)] = "true" if value else "false"
+        elif isinstance(value, int | float):
+            out[attribute_key(key)] = float(value)
+        elif isinstance(value, list):
+            out[attribute_key(key)] = [str(v).strip().lower() for v in value]
+        else:
+            out[attribute_key(key)] = str(value).strip().lower()
+    return out
 
 
 @dataclass(frozen=True)
@@ -95,8 +121,14 @@ def filter_spec(c: Constraints | None, only_ids: list[str] | None = None) -> Fil
                 spec.must.append(AnyOf(key, tuple(v.lower() for v in wanted)))
             if unwanted:
                 spec.must_not.append(AnyOf(key, tuple(v.lower() for v in unwanted)))
-        if c.in_stock:
-            spec.must.append(Between("stock", gt=0))
+        if c.in_stock:  # only a known zero is out: unknown stock stays in
+            spec.must_not.append(Between("stock", lte=0))
+        for key, values in c.attributes.items():
+            if values:
+                spec.must.append(AnyOf(f"attrs.{attribute_key(key)}", tuple(v.lower() for v in values)))
+        for key, (lo, hi) in c.ranges.items():
+            if lo is not None or hi is not None:
+                spec.must.append(Between(f"attrs.{attribute_key(key)}", gte=lo, lte=hi))
         if c.exclude_ids:
             spec.must_not.append(Ids(tuple(c.exclude_ids)))
     if not spec.must and not spec.must_not:

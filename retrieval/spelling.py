@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from itertools import pairwise
 
 from symspellpy import SymSpell, Verbosity
@@ -26,7 +26,10 @@ MIN_COMPOUND_COUNT = 3  # a joined pair must be a word the catalog uses at least
 
 
 class Speller:
-    def __init__(self, texts: Iterable[str]):
+    def __init__(self, texts: Iterable[str], is_word: Callable[[str], bool] | None = None):
+        """`is_word`: whether a word is an ordinary word of the language (never "corrected" into a
+        catalog word: "tents" is not a typo of "beats", "watch" not one of "with")."""
+        self.is_word = is_word or (lambda w: False)
         self.freq: Counter[str] = Counter()
         for text in texts:
             self.freq.update(WORD.findall(text.lower()))
@@ -40,7 +43,7 @@ class Speller:
     def fixes(self, text: str) -> dict[str, str]:
         out = {}
         for word in set(WORD.findall(text.lower())):
-            if len(word) < MIN_LENGTH or self.known(word):
+            if len(word) < MIN_LENGTH or self.known(word) or self.is_word(word) or self.is_word(word.rstrip("s")):
                 continue
             found = self._sym.lookup(word, Verbosity.TOP, max_edit_distance=MAX_EDITS)
             if found and found[0].term != word:

@@ -107,3 +107,32 @@ def test_agent_logs_in_picks_a_customer_and_asks(server, browser):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "agent.png"), full_page=True)
     page.close()
+
+
+def test_a_shopper_asks_for_a_person_and_an_agent_answers_in_their_widget(server, browser):
+    shopper = browser.new_page()
+    shopper.goto(f"{server}/")
+    box = shopper.get_by_label("Your message")
+    box.fill("I want to talk to a human about order 4711")
+    box.press("Enter")
+    shopper.wait_for_function(
+        "[...document.querySelectorAll('.sa-msg.sa-assistant')].some((m) => m.textContent.includes('person'))", timeout=30_000
+    )
+
+    agent = browser.new_page()
+    agent.goto(f"{server}/agent")
+    agent.get_by_label("Your name").fill("Sam")
+    agent.get_by_label("Password").fill("agent")
+    agent.get_by_role("button", name="Log in").click()
+    waiting = agent.locator("#queue li", has_text="order 4711")
+    waiting.first.wait_for(timeout=15_000)
+    waiting.first.locator(".take").click()
+    agent.get_by_label("Your reply").fill("Hello, Sam here from the shop: your order ships today.")
+    agent.get_by_label("Product ids to send").fill("coffee-08a")
+    agent.get_by_role("button", name="Send to the customer").click()
+
+    shopper.locator(".sa-agent").first.wait_for(timeout=15_000)
+    assert "ships today" in shopper.locator(".sa-agent").first.inner_text()
+    shopper.locator(".sa-card", has_text="Bodum").first.wait_for(timeout=10_000)  # the pick list arrives with it
+    shopper.close()
+    agent.close()

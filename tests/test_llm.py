@@ -51,7 +51,7 @@ def test_disabled_llm_answers_with_the_facts_wording(demo_shop):
 
 
 def test_a_slow_first_sentence_gives_way_to_the_facts_wording(demo_shop):
-    demo_shop.settings = make_settings(demo_shop.settings.data_dir, llm_first_prose_s=0.0)  # no time for the model
+    demo_shop.settings = make_settings(demo_shop.settings.data_dir, llm_first_prose_s=0.0, llm_prose=True)  # no time for the model
     try:
         events = events_of(demo_shop, "trail running shoes", "slow")
     finally:

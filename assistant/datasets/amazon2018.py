@@ -28,7 +28,6 @@ def amazon2018(folder: Path) -> tuple[Iterator[Batch], int | None]:
                             price=float(price) if is_number(price) else None,
                             category=" > ".join(dict.fromkeys(m.get("category") or [])),
                             attributes={"features": "; ".join(m.get("feature") or [])[:500]} if m.get("feature") else {},
-                            stock=10,
                         )
                     ]
                 )
@@ -51,7 +50,7 @@ def amazon2018(folder: Path) -> tuple[Iterator[Batch], int | None]:
                     )
                 # products seen only in review files get a minimal record; meta products are not overwritten
                 b.products.append(
-                    Product(id=pid, title=f"{category} item {r['asin']}", category=category, stock=10)
+                    Product(id=pid, title=f"{category} item {r['asin']}", category=category)
                 ) if category != "Gift Cards" else None
                 yield b
 

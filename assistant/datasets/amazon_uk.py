@@ -25,7 +25,7 @@ def amazon_uk(folder: Path) -> tuple[Iterator[Batch], int | None]:
                             category=cat,
                             currency="GBP",
                             price=float(price) if is_number(price) else None,
-                            stock=int(stock.split()[0]) if stock.split() and stock.split()[0].isdigit() else 0,
+                            stock=int(stock.split()[0]) if stock.split() and stock.split()[0].isdigit() else None,
                             attributes={"average_rating": row[8]} if len(row) > 8 and row[8] else {},
                         )
                     ]

@@ -23,7 +23,7 @@ def device_reviews(folder: Path) -> tuple[Iterator[Batch], int | None]:
                 if pid not in seen:
                     seen.add(pid)
                     cats = [c for c in (r["categories"] or "").split(",") if c][:3]
-                    b.products.append(Product(id=pid, title=r["name"] or r["asins"], brand=r["brand"], category=" > ".join(cats), stock=20))
+                    b.products.append(Product(id=pid, title=r["name"] or r["asins"], brand=r["brand"], category=" > ".join(cats)))
                 if r["reviews.text"] and r["reviews.rating"]:
                     when = r["reviews.date"][:19] or "2017-01-01T00:00:00"
                     b.reviews.append(

@@ -11,7 +11,7 @@ from records import Product
 
 def homedepot_products(folder: Path) -> Iterator[Product]:
     for r in read_csv(folder / "products.csv"):
-        yield Product(id=f"hd-{r['product_uid']}", title=r["product_title"], category="Home Improvement", stock=10)
+        yield Product(id=f"hd-{r['product_uid']}", title=r["product_title"], category="Home Improvement")
 
 
 def homedepot(folder: Path) -> tuple[Iterator[Batch], int | None]:

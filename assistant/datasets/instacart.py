@@ -26,7 +26,6 @@ def instacart_products(folder: Path) -> Iterator[Product]:
             title=r["product_name"],
             category=f"{dept.title()} > {aisle.title()}",
             attributes={"aisle": aisle, "department": dept},
-            stock=100,
         )
 
 

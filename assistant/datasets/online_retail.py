@@ -28,7 +28,6 @@ def online_retail(folder: Path) -> tuple[Iterator[Batch], int | None]:
                         price=float(r["UnitPrice"] or 0) or None,
                         currency="GBP",
                         category="Gifts & Homeware",
-                        stock=50,
                     )
                 )
             customer = r["CustomerID"]

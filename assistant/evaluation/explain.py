@@ -10,8 +10,10 @@ import numpy as np
 
 from assistant.evaluation import report as reports
 from assistant.events import Cards, Done, Token
+from assistant.explain import PROSE_RATE
 from assistant.facts import facts_text
 from assistant.ingest import ingest_demo
+from assistant.llm import get_llm
 from assistant.settings import Settings
 from assistant.shop import Shop
 from assistant.text import split_sentences
@@ -46,7 +48,7 @@ def explain_eval(settings: Settings, out: Path = Path("bench/results"), backends
     results = {}
     try:
         for name, backend in backends.items():
-            shop.settings = backend
+            shop.settings = backend.model_copy(update={"llm_prose": True})  # measure the model, whatever its past rate
             raw = passed = turns = fallbacks = shown_bad = 0
             ttft: list[float] = []
             for i, q in enumerate(EXPLAIN_QUERIES):
@@ -75,6 +77,9 @@ def explain_eval(settings: Settings, out: Path = Path("bench/results"), backends
                 "unsupported_sentences_shown": shown_bad,
                 "time_to_first_prose_ms_p50": round(float(np.percentile(ttft, 50)), 1) if ttft else None,
             }
+            llm = get_llm(shop.settings)
+            if llm is not None and raw:  # what decides whether shoppers wait for this model's prose
+                shop.store.set_meta(f"{PROSE_RATE}{llm.name}", str(round(passed / raw, 3)))
     finally:
         shop.settings = settings
         shop.close()

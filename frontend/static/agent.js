@@ -12,9 +12,10 @@
     sessionStorage.removeItem("shopassist-session");
     const s = document.createElement("script");
     s.src = "/static/widget.js?u=" + encodeURIComponent(userId);
-    s.dataset.user = userId;
+    s.dataset.customer = userId;  // the assistant speaks of this customer, not to them
+    s.dataset.endpoint = "/agent/api/chat";
     s.dataset.target = "#assistant";
-    s.dataset.title = "Suggestions for " + userId;
+    s.dataset.title = "Ask about " + userId;
     document.body.appendChild(s);
   }
 
@@ -36,10 +37,44 @@
     const list = document.createElement("ol");
     list.className = "suggestions";
     list.innerHTML = data.items.map((it) => `<li><strong>${esc(it.product.title)}</strong> ${it.product.price != null ? "$" + Number(it.product.price).toFixed(2) : ""}
+      ${it.owned ? `<span class="owned">already ${it.owned.kind === "purchase" ? "bought" : "in cart"} ${esc(it.owned.ts)}</span>` : ""}
       <ul>${it.reasons.map((r) => `<li title="${esc(r.evidence.join(", "))}">${esc(r.text)}</li>`).join("")}</ul></li>`).join("");
     holder.prepend(list);
   });
   select.addEventListener("change", () => load(select.value));
+
+  // Conversations handed over to a person: the queue, the transcript, the reply.
+  const queue = document.getElementById("queue");
+  const reply = document.getElementById("reply");
+  let current = null;
+  async function refreshQueue() {
+    const res = await fetch("/agent/api/handoffs");
+    if (!res.ok) return;
+    const data = await res.json();
+    queue.innerHTML = data.handoffs.map((h) => `<li><button type="button" class="take" data-session="${esc(h.session_id)}">${esc(h.user_id || "a visitor")} since ${esc(h.since.slice(11, 16))}</button>
+      <ol class="transcript">${h.turns.map((t) => `<li class="t-${esc(t.role)}">${esc(t.role)}: ${esc(t.text)}</li>`).join("")}</ol></li>`).join("") || "<li>Nobody is waiting.</li>";
+  }
+  queue.addEventListener("click", (e) => {
+    const b = e.target.closest(".take");
+    if (!b) return;
+    current = b.dataset.session;
+    document.getElementById("reply-to").textContent = "Replying to " + b.textContent;
+    reply.hidden = false;
+    document.getElementById("reply-text").focus();
+  });
+  reply.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const text = document.getElementById("reply-text").value.trim();
+    const picks = document.getElementById("reply-picks").value.split(",").map((x) => x.trim()).filter(Boolean);
+    const res = await fetch(`/agent/api/sessions/${encodeURIComponent(current)}/reply`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ text, product_ids: picks }) });
+    if (res.ok) { document.getElementById("reply-text").value = ""; document.getElementById("reply-to").textContent = "Sent."; }
+  });
+  document.getElementById("reply-close").addEventListener("click", async () => {
+    if (current) await fetch(`/agent/api/sessions/${encodeURIComponent(current)}/close`, { method: "POST" });
+    reply.hidden = true; current = null; refreshQueue();
+  });
+  refreshQueue();
+  setInterval(refreshQueue, 3000);
   // this script is deferred: a customer picked before it ran fired no listener, so load them now
   if (select.value) load(select.value);
 })();

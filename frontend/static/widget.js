@@ -1,14 +1,19 @@
 /* Shopping assistant chat widget. Embed with one tag:
  *   <script src="https://assistant.example/static/widget.js" data-user="u01" defer></script>
  * Options (data-*): user (shopper id), api (base URL; default: where this script came from),
- * title, open ("true" to start open), target (CSS selector to render inline instead of floating).
+ * title, open ("true" to start open), target (CSS selector to render inline instead of floating),
+ * endpoint (the chat path; the agent console uses its own), customer (the customer an agent asks about).
+ *
+ * Cart actions are the host page's: the widget dispatches `shopassist:add-to-cart` and
+ * `shopassist:remove-from-cart` on `document` with `detail = {product_id, quantity}`.
  */
 (function () {
   "use strict";
   const script = document.currentScript || document.querySelector('script[src*="widget.js"]');
   const cfg = script ? script.dataset : {};
   const api = (cfg.api || new URL(script.src, location.href).origin).replace(/\/$/, "");
-  const storeKey = "shopassist-session";
+  const storeKey = "shopassist-session" + (cfg.customer ? "-agent-" + cfg.customer : "");
+  const endpoint = cfg.endpoint || "/v1/chat";
 
   const css = document.createElement("link");
   css.rel = "stylesheet";
@@ -78,17 +83,54 @@
       li.dataset.productId = p.id;
       const reasons = it.reasons.map((r) =>
         `<li class="sa-reason sa-${escapeHtml(r.kind)}" title="Evidence: ${escapeHtml(r.evidence.join(", "))}">${escapeHtml(r.text)}</li>`).join("");
+      const owned = it.owned ? `<span class="sa-owned">${it.owned.kind === "purchase" ? "Bought" : "In cart"} ${escapeHtml(it.owned.ts)}</span>` : "";
+      const variants = (it.variants || []).length ? `<div class="sa-variants">Also in ${it.variants.map((v) => escapeHtml(v.label)).join(", ")}</div>` : "";
       li.innerHTML = `
         <div class="sa-card-head"><span class="sa-pos">#${it.position}</span>
           <strong class="sa-title">${escapeHtml(p.title)}</strong></div>
         <div class="sa-meta"><span class="sa-price">${escapeHtml(money(p))}</span>
           ${p.rating != null ? `<span class="sa-rating">★ ${Number(p.rating).toFixed(1)} (${p.review_count})</span>` : ""}
-          ${p.stock > 0 ? "" : '<span class="sa-oos">out of stock</span>'}</div>
-        <ul class="sa-reasons">${reasons}</ul>`;
+          ${p.stock === 0 ? '<span class="sa-oos">out of stock</span>' : ""}${owned}</div>
+        <ul class="sa-reasons">${reasons}</ul>${variants}
+        ${cfg.customer ? "" : `<button type="button" class="sa-add" data-position="${it.position}">Add to cart</button>`}`;
       list.appendChild(li);
     }
     log.appendChild(list);
     log.scrollTop = log.scrollHeight;
+  }
+
+  function table(t, items) {
+    const names = Object.fromEntries(items.map((it) => [it.product.id, it.product.title]));
+    const el = document.createElement("table");
+    el.className = "sa-compare";
+    el.innerHTML = `<caption>Side by side</caption><thead><tr><th scope="col">What</th>${t.products.map((id) => `<th scope="col">${escapeHtml(names[id] || id)}</th>`).join("")}</tr></thead>
+      <tbody>${t.rows.filter((r) => t.differ.includes(r.attribute)).map((r) => `<tr><th scope="row">${escapeHtml(r.attribute)}</th>${r.values.map((v) => `<td>${escapeHtml(v ?? "—")}</td>`).join("")}</tr>`).join("")}</tbody>`;
+    log.appendChild(el);
+  }
+
+  function act(actions) {
+    for (const a of actions || []) {
+      const name = a.type === "add_to_cart" ? "shopassist:add-to-cart" : a.type === "remove_from_cart" ? "shopassist:remove-from-cart" : null;
+      if (name) document.dispatchEvent(new CustomEvent(name, { detail: { product_id: a.product_id, quantity: a.quantity } }));
+    }
+  }
+
+  log.addEventListener("click", (e) => {
+    const button = e.target.closest(".sa-add");
+    if (button) send(`add #${button.dataset.position} to my cart`);
+  });
+
+  // What a person from the shop writes into this conversation after a hand-over.
+  let listening = null;
+  function listen(sessionId) {
+    if (cfg.customer || listening === sessionId || !window.EventSource) return;
+    listening = sessionId;
+    const source = new EventSource(api + "/v1/sessions/" + encodeURIComponent(sessionId) + "/events");
+    source.addEventListener("agent", (e) => {
+      const m = JSON.parse(e.data);
+      bubble("agent", `${m.author} (from the shop): ${m.text}`);
+      if (m.items && m.items.length) cards(m.items.map((p, i) => ({ position: i + 1, product: p, reasons: [] })));
+    });
   }
 
   async function send(message) {
@@ -96,9 +138,12 @@
     const lead = bubble("assistant", "…");
     lead.setAttribute("aria-busy", "true");
     let prose = null;
-    const body = { message, session_id: sessionStorage.getItem(storeKey), user_id: cfg.user || null };
+    const body = cfg.customer
+      ? { message, session_id: sessionStorage.getItem(storeKey), customer_id: cfg.customer }
+      : { message, session_id: sessionStorage.getItem(storeKey), user_id: cfg.user || null };
     try {
-      const res = await fetch(api + "/v1/chat", {
+      const res = await fetch(api + endpoint, {
+        credentials: cfg.customer ? "same-origin" : "omit",
         method: "POST", headers: { "Content-Type": "application/json", Accept: "text/event-stream" }, body: JSON.stringify(body),
       });
       if (!res.ok) {
@@ -128,6 +173,9 @@
             sessionStorage.setItem(storeKey, payload.session_id);
             lead.textContent = payload.message;
             if (payload.items.length) cards(payload.items);
+            if (payload.table) table(payload.table, payload.items);
+            act(payload.actions);
+            listen(payload.session_id);
           } else if (event === "token") {
             if (!prose) prose = bubble("assistant sa-prose", "");
             prose.textContent += payload.text;
@@ -143,6 +191,9 @@
       lead.removeAttribute("aria-busy");
     }
   }
+
+  const existing = sessionStorage.getItem(storeKey);
+  if (existing) listen(existing);
 
   form.addEventListener("submit", (e) => {
     e.preventDefault();

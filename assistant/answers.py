@@ -1,0 +1,372 @@
+"""Answers that are not lists: questions about shown products, comparisons, the cart, the store's
+own policies. Every claim comes from the data and cites it: the product's listing
+(`product:<id>`), its reviews (`review:<id>`, counted, not characterised), the store's FAQ
+(`faq:<id>`). When nothing supports an answer, the answer says so instead of guessing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from assistant import acts
+from assistant.catalog import Catalog
+from assistant.faq import FAQ
+from assistant.recommend import Card, Recommender
+from assistant.summaries import Summaries, gist
+from assistant.text import money, split_sentences
+from assistant.understand import Request
+from assistant.vocabulary import QUESTION_WORDS, STOP, key_label, stems
+from records import Event, Product, Review
+from retrieval.embedder import Embedder
+
+if TYPE_CHECKING:
+    from assistant.conversation import Answer, Session, Turn
+
+REVIEW_MATCH = 0.45  # a review sentence this close to the question addresses it (cosine) …
+REVIEW_MATCH_WORDS = 0.35  # … or this close and sharing a word with it
+LISTING_MATCH = 0.4  # a listing sentence this close to the question (with a shared word) answers it
+STOCK = re.compile(
+    r"\b(in stock|available|availability|sold out|out of stock|how many (are )?left|can i (get|buy|order) it|have it)\b", re.I
+)
+PRICE = re.compile(r"\b(how much|price|cost|costs|expensive|cheap)\b", re.I)
+REVIEWS = re.compile(
+    r"\b(reviews?|reviewers?|people (say|think)|customers (say|think)|rated|rating|stars?|any good|worth it|complain(t|ts)?|opinions?)\b",
+    re.I,
+)
+POSITION = re.compile(r"#\d|\b(first|second|third|fourth|fifth|last|number \d|option \d)\b", re.I)
+COLOURS = re.compile(r"\b(colou?rs?|come in|comes in|available in|other (colou?rs?|versions|sizes)|variants?|sizes?)\b", re.I)
+
+
+@dataclass
+class Evidence:
+    text: str
+    citations: list[str]
+
+
+class Answers:
+    def __init__(self, catalog: Catalog, recommender: Recommender, embedder: Embedder, summaries: Summaries, faq: FAQ):
+        self.catalog = catalog
+        self.recommender = recommender
+        self.embedder = embedder
+        self.summaries = summaries
+        self.faq = faq
+
+    @property
+    def store_(self):
+        return self.catalog.store
+
+    # ---- questions about shown products -------------------------------------------------------------
+    def about_shown(self, req: Request, session: Session, turn: Turn) -> Answer:
+        from assistant.conversation import Answer
+
+        shown = session.shown.ids
+        if not shown:
+            return Answer([], "Which product do you mean? Ask for suggestions first, then ask about one (“is #1 waterproof?”).", req)
+        refs = req.refs or ([1, 2] if req.intent == "compare" else [1])
+        if req.intent == "compare" and len(refs) < 2:
+            refs = [1, 2] if refs == [1] else [1, *refs]
+        if req.intent == "question" and re.search(
+            r"\bwhich (one|of (these|them|those))\b|\bany of (these|them|those)\b", req.message, re.I
+        ):
+            refs = list(range(1, len(shown) + 1))
+        picked = list(dict.fromkeys(shown[(len(shown) if r == -1 else r) - 1] for r in refs if r == -1 or 0 < r <= len(shown)))
+        if not picked:
+            return Answer([], f"I showed {len(shown)} products; which one do you mean (#1 to #{len(shown)})?", req)
+        products = self.store_.get_products(picked)
+        items = [products[p] for p in picked if p in products]
+        cards = self._cards(items, req, turn)
+        if req.intent == "why":
+            card = cards[0]
+            lead = f"Why the {card.product.title}: " + "; ".join(r.text.rstrip(".") for r in card.reasons[:4]) + "."
+            return Answer(cards, lead, req, citations=[e for r in card.reasons[:4] for e in r.evidence])
+        if req.intent == "compare":
+            return self.compare(cards, req)
+        parts = [self.answer_question(p, req.message) for p in items]
+        text = " ".join(e.text for e in parts)
+        return Answer(cards, text, req, citations=[c for e in parts for c in e.citations])
+
+    def _cards(self, items: list[Product], req: Request, turn: Turn) -> list[Card]:
+        history = self.recommender.history(turn.user_id)
+        ids = [p.id for p in items]
+        products = self.store_.get_products(ids + [e.product_id for e in history])
+        vectors = self.recommender.vectors.vectors(list({*ids, *(e.product_id for e in history)}))
+        query_vec = self.embedder.encode_one(req.text) if req.text else None
+        return [
+            Card(
+                p,
+                pos,
+                0.0,
+                self.recommender.reasons(p, req.text, req.constraints, history, products, vectors, query_vec, turn.who),
+                variants=self.recommender.variants(p),
+            )
+            for pos, p in enumerate(items, start=1)
+        ]
+
+    def answer_question(self, p: Product, question: str) -> Evidence:
+        """One product's answer: its stock, price, colours, reviews or listing, whichever the
+        question asks; cited, and plain about what the data does not say."""
+        cite = f"product:{p.id}"
+        if STOCK.search(question):
+            return Evidence(self._stock(p), [cite])
+        if COLOURS.search(question) and not self._attribute_hits(p, question):
+            return self._variants(p)
+        if PRICE.search(question) and p.price is not None and not self._attribute_hits(p, question):
+            return Evidence(f"The {p.title} costs {money(p.price, p.currency)} [{cite}].", [cite])
+        reviews = self.store_.reviews_for(p.id, limit=200)
+        if REVIEWS.search(question) and not self._topic(question, reviews=True):
+            return self._review_gist(p, reviews)
+        listing = self._listing(p, question)
+        from_reviews = self._from_reviews(p, question, reviews)
+        if listing is None and from_reviews is None:
+            n = len(reviews)
+            said = f"none of its {n} review{'s' if n != 1 else ''} mention it" if n else "it has no reviews yet"
+            policy = self.faq.best(question)  # "does it have a warranty?": the store's answer for every product
+            if policy is not None:
+                return Evidence(
+                    f"The listing of the {p.title} doesn't say, and {said} [{cite}]. Our store policy: {policy.answer} [faq:{policy.id}]",
+                    [cite, f"faq:{policy.id}"],
+                )
+            return Evidence(f"The listing of the {p.title} doesn't say, and {said} [{cite}].", [cite])
+        parts = [e for e in (listing, from_reviews) if e is not None]
+        return Evidence(" ".join(e.text for e in parts), [c for e in parts for c in e.citations])
+
+    def _topic(self, question: str, reviews: bool = False) -> list[str]:
+        words = [w for w in stems(question) if w not in QUESTION_WORDS and w not in STOP and len(w) > 2]
+        if reviews:
+            words = [w for w in words if not REVIEWS.search(w) and w not in ("think", "say", "people", "customer", "good")]
+        return words
+
+    def _attribute_hits(self, p: Product, question: str) -> list[tuple[str, Any]]:
+        topic = set(self._topic(question))
+        hits = []
+        for key, value in p.attributes.items():
+            label = set(stems(key_label(key)))
+            values = set(stems(str(value))) if not isinstance(value, bool) else set()
+            if topic & label or (topic & values and key != "color"):
+                hits.append((key, value))
+        return hits
+
+    def _listing(self, p: Product, question: str) -> Evidence | None:
+        """An attribute the question names, or the description sentence that answers it."""
+        cite = f"product:{p.id}"
+        hits = self._attribute_hits(p, question)
+        if hits:
+            said = "; ".join(_attribute_words(k, v) for k, v in hits[:3])
+            yes = (
+                acts.is_question(question)
+                and all(v is True for _, v in hits)
+                and re.match(r"^(is|does|can|has|are|do)\b", question.strip(), re.I)
+            )
+            no = (
+                acts.is_question(question)
+                and all(v is False for _, v in hits)
+                and re.match(r"^(is|does|can|has|are|do)\b", question.strip(), re.I)
+            )
+            lead = "Yes: " if yes else "No: " if no else ""
+            return Evidence(f"{lead}the listing of the {p.title} says {said} [{cite}].", [cite])
+        topic = self._topic(question)
+        sentences = [s for s in split_sentences(p.description) if len(s.split()) >= 3]
+        if not topic or not sentences:
+            return None
+        own = [s for s in sentences if set(stems(s)) & set(topic)]
+        if not own:
+            return None
+        sims = self.embedder.encode_cached(own) @ self.embedder.encode_cached([question])[0]
+        best = int(np.argmax(sims))
+        if sims[best] < LISTING_MATCH and len(set(stems(own[best])) & set(topic)) < max(1, len(topic) // 2):
+            return None
+        return Evidence(f"The listing of the {p.title} says: “{own[best].strip()}” [{cite}].", [cite])
+
+    def _from_reviews(self, p: Product, question: str, reviews: list[Review]) -> Evidence | None:
+        """How many reviews address the question, and one of them quoted."""
+        topic = set(self._topic(question))
+        if not reviews or not topic:
+            return None
+        pairs = [(r, s) for r in reviews for s in split_sentences(r.text) if 3 <= len(s.split()) <= 40]
+        if not pairs:
+            return None
+        vecs = self.embedder.encode_cached([s for _, s in pairs])
+        sims = vecs @ self.embedder.encode_cached([question])[0]
+        shares = np.array([bool(set(stems(s)) & topic) for _, s in pairs])
+        about = (shares & (sims >= REVIEW_MATCH_WORDS)) | (sims >= REVIEW_MATCH) & shares
+        if not about.any():
+            return None
+        addressing = {pairs[i][0].id for i in np.flatnonzero(about)}
+        best = int(np.argmax(np.where(about, sims, -1.0)))
+        review, sentence = pairs[best]
+        n, total = len(addressing), len(reviews)
+        cites = [f"review:{rid}" for rid in sorted(addressing)][:10]
+        return Evidence(
+            f"{n} of its {total} reviews mention it; one ({review.rating:g} stars) says: “{sentence.strip()}” [review:{review.id}].", cites
+        )
+
+    def _review_gist(self, p: Product, reviews: list[Review]) -> Evidence:
+        if not reviews:
+            return Evidence(f"The {p.title} has no reviews yet [product:{p.id}].", [f"product:{p.id}"])
+        summary = self.catalog_summaries(p.id)
+        text, cites = gist(p.title, summary, reviews)
+        return Evidence(text, cites)
+
+    def catalog_summaries(self, product_id: str) -> dict[str, Any]:
+        return self.summaries.summary(product_id)
+
+    def _stock(self, p: Product) -> str:
+        cite = f"product:{p.id}"
+        if p.stock is None:
+            return f"The catalog doesn't say how many of the {p.title} are in stock [{cite}]."
+        if p.stock <= 0:
+            others = [v for v in self.recommender.variants(p) if v["in_stock"]]
+            alt = f"; it is in stock in {', '.join(v['label'] for v in others)}" if others else ""
+            return f"The {p.title} is out of stock right now{alt} [{cite}]."
+        return f"Yes, the {p.title} is in stock ({p.stock} left) [{cite}]."
+
+    def _variants(self, p: Product) -> Evidence:
+        variants = self.recommender.variants(p)
+        cite = [f"product:{p.id}", *(f"product:{v['id']}" for v in variants)]
+        sizes = next((v for k, v in p.attributes.items() if "size" in k.lower()), None)
+        size_text = f" It comes in sizes {sizes}." if sizes else ""
+        if not variants:
+            own = p.color or "one version"
+            return Evidence(f"The {p.title} comes only in {own} here [product:{p.id}].{size_text}", cite)
+        options = ", ".join(
+            f"{v['label']} ({money(v['price'], p.currency) if v['price'] is not None else 'no price'}{'' if v['in_stock'] else ', out of stock'})"
+            for v in variants
+        )
+        return Evidence(
+            f"Besides {p.color or 'this one'}, the {p.title.split(',')[0]} comes in {options} [{', '.join(cite)}].{size_text}", cite
+        )
+
+    # ---- comparing ------------------------------------------------------------------------------------
+    def compare(self, cards: list[Card], req: Request) -> Answer:
+        from assistant.conversation import Answer
+
+        items = [c.product for c in cards]
+        rows = comparison_rows(items)
+        differ = [r for r in rows if len({str(v) for v in r["values"]}) > 1]
+        reviews = []
+        cites = [f"product:{p.id}" for p in items]
+        for p in items:
+            s = self.catalog_summaries(p.id)
+            like = s["likes"][0] if s.get("likes") else None
+            dislike = s["dislikes"][0] if s.get("dislikes") else None
+            reviews.append({"product_id": p.id, "praised": like, "criticised": dislike})
+            cites += [f"review:{r}" for point in (like, dislike) if point for r in point["review_ids"][:3]]
+        names = " vs ".join(p.title for p in items)
+        diffs = (
+            "; ".join(f"{r['attribute']}: {' vs '.join(_shown(v) for v in r['values'])}" for r in differ[:5])
+            or "they are alike in everything the listings say"
+        )
+        praise = " ".join(
+            f"Reviews of the {p.title.split(',')[0]} praise “{r['praised']['text']}” ({len(r['praised']['review_ids'])})"
+            + (f" and criticise “{r['criticised']['text']}” ({len(r['criticised']['review_ids'])})" if r["criticised"] else "")
+            + "."
+            for p, r in zip(items, reviews)
+            if r["praised"]
+        )
+        lead = f"Side by side, {names}: {diffs}. {praise}".strip()
+        table = {"products": [p.id for p in items], "rows": rows, "differ": [r["attribute"] for r in differ], "reviews": reviews}
+        return Answer(cards, lead, req, table=table, citations=cites)
+
+    # ---- the cart -----------------------------------------------------------------------------------------
+    def cart(self, req: Request, session: Session, turn: Turn) -> Answer:
+        from assistant.conversation import Answer
+
+        if req.intent == "cart_show":
+            return self._show_cart(req, session)
+        shown = session.shown.ids
+        refs = req.refs or [1]
+        picked = [shown[(len(shown) if r == -1 else r) - 1] for r in refs if r == -1 or 0 < r <= len(shown)]
+        if req.intent == "cart_remove" and session.cart and not POSITION.search(req.message):
+            picked = session.cart[-1:]  # "remove it": what went into the cart last
+        if not picked:
+            return Answer([], "Which product? Ask for suggestions first, then say “add #2 to my cart”.", req)
+        products = self.store_.get_products(picked)
+        titles = [products[p].title for p in picked if p in products]
+        if req.intent == "cart_add":
+            unavailable = [products[p].title for p in picked if p in products and not products[p].in_stock]
+            picked = [p for p in picked if p in products and products[p].in_stock]
+            for pid in picked:
+                session.cart.append(pid)
+                if turn.user_id:
+                    self.recommender.record(Event(user_id=turn.user_id, product_id=pid, kind="cart", value=1))
+            lead = f"Added the {', '.join(products[p].title for p in picked)} to your cart." if picked else ""
+            if unavailable:
+                lead += f" The {', '.join(unavailable)} {'is' if len(unavailable) == 1 else 'are'} out of stock, so I didn't add {'it' if len(unavailable) == 1 else 'them'}."
+            actions = [{"type": "add_to_cart", "product_id": pid, "quantity": 1} for pid in picked]
+            return Answer([], lead.strip(), req, citations=[f"product:{p}" for p in picked], actions=actions)
+        removed = [p for p in picked if p in session.cart]
+        for pid in removed:
+            session.cart.remove(pid)
+            if turn.user_id:
+                self.recommender.record(Event(user_id=turn.user_id, product_id=pid, kind="remove", value=1))
+        if not removed:
+            return Answer([], f"The {', '.join(titles)} {'is' if len(titles) == 1 else 'are'} not in your cart.", req)
+        actions = [{"type": "remove_from_cart", "product_id": pid, "quantity": 1} for pid in removed]
+        return Answer([], f"Removed the {', '.join(products[p].title for p in removed)} from your cart.", req, actions=actions)
+
+    def _show_cart(self, req: Request, session: Session) -> Answer:
+        from assistant.conversation import Answer
+
+        if not session.cart:
+            return Answer([], "Your cart is empty.", req)
+        products = self.store_.get_products(session.cart)
+        counts: dict[str, int] = {}
+        for pid in session.cart:
+            counts[pid] = counts.get(pid, 0) + 1
+        lines = [
+            f"{n} × {products[p].title} ({money(products[p].price, products[p].currency) if products[p].price is not None else 'no price'})"
+            for p, n in counts.items()
+            if p in products
+        ]
+        total = sum((products[p].price or 0) * n for p, n in counts.items() if p in products)
+        currency = next((products[p].currency for p in counts if p in products), "USD")
+        cards = [Card(products[p], i, 0.0, []) for i, p in enumerate(counts, start=1) if p in products]
+        return Answer(
+            cards, f"Your cart holds {'; '.join(lines)}: {money(total, currency)} in all.", req, citations=[f"product:{p}" for p in counts]
+        )
+
+    # ---- the store's own policies ----------------------------------------------------------------------
+    def store(self, req: Request) -> Answer:
+        from assistant.conversation import Answer
+
+        entry = self.faq.best(req.message)
+        if entry is None:
+            return Answer(
+                [], "Our store information doesn't cover that. I can hand you over to a person: just say “talk to a person”.", req
+            )
+        return Answer([], f"{entry.answer} [faq:{entry.id}]", req, citations=[f"faq:{entry.id}"])
+
+
+def comparison_rows(items: list[Product]) -> list[dict[str, Any]]:
+    """Price, rating, stock and every attribute any of the products has, one row each."""
+    rows: list[dict[str, Any]] = [
+        {"attribute": "price", "values": [money(p.price, p.currency) if p.price is not None else None for p in items]},
+        {"attribute": "rating", "values": [f"{p.rating:.1f} ({p.review_count})" if p.rating is not None else None for p in items]},
+        {"attribute": "in stock", "values": ["unknown" if p.stock is None else "yes" if p.stock > 0 else "no" for p in items]},
+        {"attribute": "brand", "values": [p.brand or None for p in items]},
+    ]
+    keys = list(dict.fromkeys(k for p in items for k in p.attributes))
+    for key in keys:
+        rows.append({"attribute": key_label(key), "values": [_value(p.attributes.get(key)) for p in items]})
+    return rows
+
+
+def _value(v: Any) -> Any:
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    return v
+
+
+def _shown(v: Any) -> str:
+    return "—" if v is None else str(v)
+
+
+def _attribute_words(key: str, value: Any) -> str:
+    label = key_label(key)
+    if isinstance(value, bool):
+        return f"{label}: {'yes' if value else 'no'}"
+    return f"{label}: {value}"

@@ -1,0 +1,102 @@
+"""Review-sentence polarity, the side a sentence lands on in a review summary, against
+hand-labelled sentences from the demo shop and two public review datasets
+(bench/data/polarity_sentences.jsonl: praise, complaint, or neither: facts, filler, mixed).
+
+Each dataset's sentences are scored with the polarity model learned from that dataset's own
+reviews, as a shop selling those products would have it. Reported: the three-way accuracy and
+its confusion matrix, how often a labelled praise or complaint lands on its own side, how many
+land on the opposite side (flipped), and how many "neither" sentences would become points.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant.evaluation import report as reports
+from assistant.evaluation.common import dataset_settings
+from assistant.ingest import ingest_dataset, ingest_demo
+from assistant.reviews import Polarity, fit_polarity, generic, sentence_polarity, side
+from assistant.settings import Settings
+from assistant.store import Store
+from retrieval.embedder import get_embedder
+
+SENTENCES = reports.BENCH / "data" / "polarity_sentences.jsonl"
+LABELS = ("positive", "negative", "neutral")
+
+
+def learned(settings: Settings, dataset: str, encode) -> Polarity:
+    """The polarity model a shop with this dataset's reviews learns (assistant.summaries)."""
+    store = Store(dataset_settings(settings, f"polarity_{dataset}").db_url)
+    if dataset == "demo":
+        ingest_demo(store)
+    else:
+        ingest_dataset(store, dataset, settings.datasets_dir)
+    sample = []
+    for pid in list(store.review_counts())[:400]:
+        sample += store.reviews_for(pid, limit=20)
+    return fit_polarity(sample, encode)
+
+
+def polarity_eval(settings: Settings, out: Path) -> dict[str, Any]:
+    rows = [json.loads(line) for line in SENTENCES.read_text().splitlines() if line.strip()]
+    embedder = get_embedder(settings.embedding_model, settings.embedding_batch_size)
+    encode = embedder.encode
+    truth, pred, names = [], [], []
+    for dataset in sorted({r["dataset"] for r in rows}):
+        mine = [r for r in rows if r["dataset"] == dataset]
+        if dataset != "demo" and not (settings.datasets_dir).exists():
+            continue
+        texts = [r["text"] for r in mine]
+        vecs = encode(texts)
+        stars = np.array([r["stars"] if r["stars"] is not None else 3.0 for r in mine])
+        scores = sentence_polarity(texts, vecs, stars, encode, learned(settings, dataset, encode))
+        filler = generic(vecs, encode)
+        for r, s, f in zip(mine, scores, filler):
+            truth.append(r["polarity"])
+            pred.append("neutral" if f else side(float(s)) or "neutral")
+            names.append(dataset)
+    data = {
+        name: _metrics([t for t, n in zip(truth, names) if n == name], [p for p, n in zip(pred, names) if n == name])
+        for name in sorted(set(names))
+    }
+    data["all"] = _metrics(truth, pred)
+    lines = [
+        "# Review-sentence polarity",
+        "",
+        f"{reports.generated()}; {len(truth)} hand-labelled sentences (bench/data/polarity_sentences.jsonl). `on its side`: share of labelled praise and "
+        'complaints that a summary puts on the right side ("neither" counts as missed); `flipped`: praise shown as a complaint or the other way; '
+        "`neither → point`: facts, filler or mixed sentences that would become a summary point.",
+        "",
+        *reports.table(
+            ["sentences", "count", "3-way accuracy", "on its side", "flipped", "neither → point"],
+            [
+                [k, m["count"], m["accuracy"], m["on_its_side"], m["flipped"], f"{m['neither_to_point']}/{m['neither']}"]
+                for k, m in data.items()
+            ],
+        ),
+        "",
+        "## Confusion matrix (all; rows: label, columns: predicted)",
+        "",
+        *reports.table(["label \\ predicted", *LABELS], [[t, *(data["all"]["confusion"][t][p] for p in LABELS)] for t in LABELS]),
+    ]
+    reports.write(out, "polarity", data, lines)
+    return data
+
+
+def _metrics(truth: list[str], pred: list[str]) -> dict[str, Any]:
+    pairs = Counter(zip(truth, pred))
+    polar = [(t, p) for t, p in zip(truth, pred) if t != "neutral"]
+    return {
+        "count": len(truth),
+        "accuracy": round(sum(t == p for t, p in zip(truth, pred)) / max(len(truth), 1), 3),
+        "on_its_side": round(sum(t == p for t, p in polar) / max(len(polar), 1), 3),
+        "flipped": pairs[("positive", "negative")] + pairs[("negative", "positive")],
+        "neither": sum(t == "neutral" for t in truth),
+        "neither_to_point": sum(t == "neutral" and p != "neutral" for t, p in zip(truth, pred)),
+        "confusion": {t: {p: pairs[(t, p)] for p in LABELS} for t in LABELS},
+    }
