@@ -130,7 +130,9 @@ def create_app(settings: Settings | None = None, shop: Shop | None = None) -> Fa
         },
     )
     async def chat(body: ChatIn, shop: ShopDep):
-        return await _respond(shop.chat(body.message, body.session_id, body.user_id), body.stream)
+        if body.product_id is not None and shop.store.get_product(body.product_id) is None:
+            raise HTTPException(404, f"No product with id {body.product_id!r}.")
+        return await _respond(shop.chat(body.message, body.session_id, body.user_id, product_id=body.product_id), body.stream)
 
     @app.get("/v1/sessions/{session_id}/events", tags=["chat"], responses={200: {"content": {"text/event-stream": {}}}})
     async def session_events(session_id: str, request: Request, shop: ShopDep, after: int = 0):

@@ -14,6 +14,9 @@ class ChatIn(BaseModel):
     message: str = Field(..., min_length=1, max_length=2000, examples=["a quiet keyboard for the office under $100"])
     session_id: str | None = Field(None, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")
     user_id: str | None = Field(None, max_length=128)
+    product_id: str | None = Field(
+        None, max_length=128, description="The product page the shopper is on: what “it” means before anything was shown"
+    )
     stream: bool = True
 
 

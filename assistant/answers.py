@@ -12,22 +12,21 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from assistant import acts
 from assistant.catalog import Catalog
 from assistant.faq import FAQ
 from assistant.recommend import Card, Recommender
 from assistant.summaries import Summaries, gist
 from assistant.text import money, split_sentences
 from assistant.understand import Request
-from assistant.vocabulary import QUESTION_WORDS, STOP, key_label, stems
+from assistant.vocabulary import QUESTION_WORDS, STOP, key_label, singular, stems, words
 from records import Event, Product, Review
 from retrieval.embedder import Embedder
 
 if TYPE_CHECKING:
     from assistant.conversation import Answer, Session, Turn
 
-REVIEW_MATCH = 0.45  # a review sentence this close to the question addresses it (cosine) …
-REVIEW_MATCH_WORDS = 0.35  # … or this close and sharing a word with it
+SPECIFIC = 7  # a question word this long that no review uses means no review answers it
+REVIEW_MATCH_WORDS = 0.25  # a review sentence holding the question's key word and this close (cosine) addresses it
 LISTING_MATCH = 0.4  # a listing sentence this close to the question (with a shared word) answers it
 STOCK = re.compile(
     r"\b(in stock|available|availability|sold out|out of stock|how many (are )?left|can i (get|buy|order) it|have it)\b", re.I
@@ -38,6 +37,8 @@ REVIEWS = re.compile(
     re.I,
 )
 POSITION = re.compile(r"#\d|\b(first|second|third|fourth|fifth|last|number \d|option \d)\b", re.I)
+VARIANT_WORDS = {"colour", "color", "colours", "colors", "size", "version", "variant", "available", "other", "another"}
+MADE_OF = re.compile(r"\bmade (?:of|from|out of)\b|\bwhat fabric\b", re.I)  # "what is it made of?" asks the material
 COLOURS = re.compile(r"\b(colou?rs?|come in|comes in|available in|other (colou?rs?|versions|sizes)|variants?|sizes?)\b", re.I)
 
 
@@ -110,18 +111,19 @@ class Answers:
         """One product's answer: its stock, price, colours, reviews or listing, whichever the
         question asks; cited, and plain about what the data does not say."""
         cite = f"product:{p.id}"
+        topic = self._topic(question)
         if STOCK.search(question):
             return Evidence(self._stock(p), [cite])
-        if COLOURS.search(question) and not self._attribute_hits(p, question):
+        colours = set(self.catalog.vocabulary().colors)
+        if (COLOURS.search(question) and set(topic) <= VARIANT_WORDS) or (topic and set(topic) <= colours | VARIANT_WORDS):
             return self._variants(p)
         if PRICE.search(question) and p.price is not None and not self._attribute_hits(p, question):
             return Evidence(f"The {p.title} costs {money(p.price, p.currency)} [{cite}].", [cite])
         reviews = self.store_.reviews_for(p.id, limit=200)
         if REVIEWS.search(question) and not self._topic(question, reviews=True):
             return self._review_gist(p, reviews)
-        listing = self._listing(p, question)
-        from_reviews = self._from_reviews(p, question, reviews)
-        if listing is None and from_reviews is None:
+        parts = [e for e in (self._attributes(p, question), self._description(p, question), self._from_reviews(p, question, reviews)) if e]
+        if not parts:
             n = len(reviews)
             said = f"none of its {n} review{'s' if n != 1 else ''} mention it" if n else "it has no reviews yet"
             policy = self.faq.best(question)  # "does it have a warranty?": the store's answer for every product
@@ -131,68 +133,101 @@ class Answers:
                     [cite, f"faq:{policy.id}"],
                 )
             return Evidence(f"The listing of the {p.title} doesn't say, and {said} [{cite}].", [cite])
-        parts = [e for e in (listing, from_reviews) if e is not None]
         return Evidence(" ".join(e.text for e in parts), [c for e in parts for c in e.citations])
 
     def _topic(self, question: str, reviews: bool = False) -> list[str]:
-        words = [w for w in stems(question) if w not in QUESTION_WORDS and w not in STOP and len(w) > 2]
+        raw = [w for w in words(MADE_OF.sub(" material ", question)) if w not in QUESTION_WORDS and w not in STOP]
+        found = [singular(w) for w in raw if len(w) > 2]
         if reviews:
-            words = [w for w in words if not REVIEWS.search(w) and w not in ("think", "say", "people", "customer", "good")]
-        return words
+            found = [w for w in found if not REVIEWS.search(w) and w not in ("think", "say", "people", "customer", "good")]
+        return found
 
     def _attribute_hits(self, p: Product, question: str) -> list[tuple[str, Any]]:
+        """The product's attributes the question asks about: by the attribute's name ("battery"),
+        by one of its values in this catalog ("wireless?" asks the connectivity, "loud?" the
+        noise), or by the catalog's words for a yes/no feature ("noise cancelling" for `anc`)."""
         topic = set(self._topic(question))
+        facets = self.catalog.vocabulary().facets
         hits = []
         for key, value in p.attributes.items():
-            label = set(stems(key_label(key)))
-            values = set(stems(str(value))) if not isinstance(value, bool) else set()
-            if topic & label or (topic & values and key != "color"):
+            if key == "color":
+                continue
+            facet = facets.get(key)
+            names = _near(stems(key_label(key)), topic)
+            values = set(stems(" ".join(facet.values))) if facet and facet.kind == "enum" else set()
+            feature = any(set(stems(ph)) <= topic for ph in facet.phrases) if facet and facet.kind == "bool" else False
+            own = set(stems(str(value))) if not isinstance(value, bool) else set()
+            if names or feature or topic & values or topic & own:
                 hits.append((key, value))
         return hits
 
-    def _listing(self, p: Product, question: str) -> Evidence | None:
-        """An attribute the question names, or the description sentence that answers it."""
+    def _attributes(self, p: Product, question: str) -> Evidence | None:
         cite = f"product:{p.id}"
         hits = self._attribute_hits(p, question)
-        if hits:
-            said = "; ".join(_attribute_words(k, v) for k, v in hits[:3])
-            yes = (
-                acts.is_question(question)
-                and all(v is True for _, v in hits)
-                and re.match(r"^(is|does|can|has|are|do)\b", question.strip(), re.I)
+        if not hits:
+            return None
+        said = "; ".join(_attribute_words(k, v) for k, v in hits[:3])
+        yes_no = re.match(r"^(is|does|can|has|are|do|will)\b", question.strip(), re.I)
+        asked = set(self._topic(question))
+        values = [v for _, v in hits]
+        if yes_no and all(v is True for v in values):
+            lead = "Yes: "
+        elif yes_no and all(v is False for v in values):
+            lead = "No: "
+        elif yes_no and all(not isinstance(v, bool) for v in values):
+            own = {w for v in values for w in stems(str(v))}
+            lead = (
+                "Yes: "
+                if asked & own
+                else "No: "
+                if not asked & own and any(asked & set(stems(" ".join(f.values))) for f in self._enum_facets(hits))
+                else ""
             )
-            no = (
-                acts.is_question(question)
-                and all(v is False for _, v in hits)
-                and re.match(r"^(is|does|can|has|are|do)\b", question.strip(), re.I)
-            )
-            lead = "Yes: " if yes else "No: " if no else ""
-            return Evidence(f"{lead}the listing of the {p.title} says {said} [{cite}].", [cite])
-        topic = self._topic(question)
+        else:
+            lead = ""
+        return Evidence(f"{lead}the listing of the {p.title} says {said} [{cite}].", [cite])
+
+    def _enum_facets(self, hits: list[tuple[str, Any]]) -> list:
+        facets = self.catalog.vocabulary().facets
+        return [facets[k] for k, _ in hits if k in facets and facets[k].kind == "enum"]
+
+    def _description(self, p: Product, question: str) -> Evidence | None:
+        """The description sentence that answers the question: the most of its words, then the
+        closest in meaning."""
+        cite = f"product:{p.id}"
+        topic = set(self._topic(question))
         sentences = [s for s in split_sentences(p.description) if len(s.split()) >= 3]
-        if not topic or not sentences:
+        own = [(len(_near(stems(s), topic)), s) for s in sentences]
+        own = [(n, s) for n, s in own if n]
+        if not topic or not own:
             return None
-        own = [s for s in sentences if set(stems(s)) & set(topic)]
-        if not own:
+        sims = self.embedder.encode_cached([s for _, s in own]) @ self.embedder.encode_cached([question])[0]
+        best = max(range(len(own)), key=lambda i: (own[i][0], sims[i]))
+        n, sentence = own[best]
+        if sims[best] < LISTING_MATCH and n < max(1, len(topic) // 2):
             return None
-        sims = self.embedder.encode_cached(own) @ self.embedder.encode_cached([question])[0]
-        best = int(np.argmax(sims))
-        if sims[best] < LISTING_MATCH and len(set(stems(own[best])) & set(topic)) < max(1, len(topic) // 2):
-            return None
-        return Evidence(f"The listing of the {p.title} says: “{own[best].strip()}” [{cite}].", [cite])
+        return Evidence(f"The listing of the {p.title} says: “{sentence.strip()}” [{cite}].", [cite])
 
     def _from_reviews(self, p: Product, question: str, reviews: list[Review]) -> Evidence | None:
-        """How many reviews address the question, and one of them quoted."""
+        """How many reviews address the question, and one of them quoted. A review addresses it
+        when one of its sentences holds a word of the question and is close to it in meaning; when
+        a long, specific word of the question appears in none of them ("fingerprint"), none does."""
         topic = set(self._topic(question))
         if not reviews or not topic:
             return None
-        pairs = [(r, s) for r in reviews for s in split_sentences(r.text) if 3 <= len(s.split()) <= 40]
+        pairs = [
+            (r, s) for r in reviews for s in split_sentences(f"{r.title}. {r.text}" if r.title else r.text) if 2 <= len(s.split()) <= 40
+        ]
         if not pairs:
+            return None
+        held = [set(stems(s)) for _, s in pairs]
+        df = {w: sum(w in ws for ws in held) for w in topic}
+        if not any(df.values()) or any(not n and len(w) >= SPECIFIC for w, n in df.items()):
             return None
         vecs = self.embedder.encode_cached([s for _, s in pairs])
         sims = vecs @ self.embedder.encode_cached([question])[0]
-        shares = np.array([bool(set(stems(s)) & topic) for _, s in pairs])
-        about = (shares & (sims >= REVIEW_MATCH_WORDS)) | (sims >= REVIEW_MATCH) & shares
+        holds = np.array([bool(topic & ws) for ws in held])
+        about = holds & (sims >= REVIEW_MATCH_WORDS)
         if not about.any():
             return None
         addressing = {pairs[i][0].id for i in np.flatnonzero(about)}
@@ -330,10 +365,17 @@ class Answers:
         )
 
     # ---- the store's own policies ----------------------------------------------------------------------
-    def store(self, req: Request) -> Answer:
+    def store(self, req: Request, session: Session | None = None) -> Answer:
         from assistant.conversation import Answer
 
         entry = self.faq.best(req.message)
+        if entry is None and session is not None and session.shown.ids:
+            # "what about the warranty?" on a product page: what its listing and reviews say
+            p = self.store_.get_product(session.shown.ids[0])
+            if p is not None:
+                found = self.answer_question(p, req.message)
+                if "doesn't say" not in found.text:
+                    return Answer([], found.text, req, citations=found.citations)
         if entry is None:
             return Answer(
                 [], "Our store information doesn't cover that. I can hand you over to a person: just say “talk to a person”.", req
@@ -370,3 +412,8 @@ def _attribute_words(key: str, value: Any) -> str:
     if isinstance(value, bool):
         return f"{label}: {'yes' if value else 'no'}"
     return f"{label}: {value}"
+
+
+def _near(words: list[str], topic: set[str]) -> set[str]:
+    """Words that match a topic word, or share its first four letters ("noisy" and "noise")."""
+    return {w for w in words if w in topic or (len(w) >= 5 and any(len(t) >= 5 and t[:4] == w[:4] for t in topic))}

@@ -209,6 +209,15 @@ def eval_dialogue(
     console.print_json(json.dumps(report["catalogs"]))
 
 
+@eval_app.command("qa")
+def eval_qa(out: Annotated[Path, typer.Option(help="Report folder")] = Path("bench/results")) -> None:
+    """Questions about a product through POST /v1/chat: accuracy, citation precision, abstention."""
+    from assistant.evaluation.qa import qa_eval
+
+    report = qa_eval(get_settings(), out)
+    console.print_json(json.dumps(report["sets"]))
+
+
 @eval_app.command("polarity")
 def eval_polarity(out: Annotated[Path, typer.Option(help="Report folder")] = Path("bench/results")) -> None:
     """Review-sentence polarity against hand-labelled sentences: accuracy, confusion, flips, filler."""

@@ -83,6 +83,13 @@ class Session:
             out["need"]["constraints"] = self.need.constraints.model_dump()
         return out
 
+    def show(self, products) -> None:
+        """These products are what "it" and "#1" point at."""
+        items = list(products)
+        self.shown = Shown(
+            [p.id for p in items], [p.price for p in items if p.price is not None], [p.brand for p in items], [p.title for p in items]
+        )
+
     def record(self, message: str, answer: Answer) -> None:
         """The session after this answer."""
         act = answer.request.intent
@@ -192,7 +199,7 @@ class Conversation:
         if act in ("cart_add", "cart_remove", "cart_show"):
             return self.answers.cart(req, session, turn)
         if act == "store":
-            return self.answers.store(req)
+            return self.answers.store(req, session)
         if act == "handoff":
             return Answer(
                 [], "I'll hand you over to a person from our team: they can see this conversation and will reply here shortly.", req

@@ -172,7 +172,12 @@ class Shop:
 
     # ---- the conversation ------------------------------------------------------------------------
     def chat(
-        self, message: str, session_id: str | None = None, user_id: str | None = None, audience: str = "shopper"
+        self,
+        message: str,
+        session_id: str | None = None,
+        user_id: str | None = None,
+        audience: str = "shopper",
+        product_id: str | None = None,
     ) -> Iterator[ChatEvent]:
         """One turn as events: `Cards` (immediately), `Token`… (verified prose), `Done`.
         `audience="agent"`: an agent asks about the customer `user_id`, who is spoken of by name."""
@@ -184,6 +189,8 @@ class Shop:
                 # a session belongs to whoever opened it: another shopper, or none, starts afresh
                 session_id, saved = uuid.uuid4().hex, None
             session = Session.from_dict(saved) if saved else Session(user_id=user_id)
+            if product_id and not session.shown.ids:  # the product page the shopper is on
+                session.show(self.store.get_products([product_id]).values())
             answer = self.conversation.answer(message, session, user_id, audience)
             session.user_id = user_id
             session.record(message, answer)

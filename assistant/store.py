@@ -26,7 +26,9 @@ from sqlalchemy import (
     create_engine,
     func,
     insert,
+    inspect,
     select,
+    text,
     update,
 )
 from sqlalchemy.engine import make_url
@@ -135,6 +137,36 @@ class MetaRow(Base):
     value: Mapped[str] = mapped_column(Text)
 
 
+def upgrade(engine) -> None:
+    """Brings a store written by an earlier version up to this schema: columns added since are
+    added (with their defaults), and `products.stock` may be unknown (NULL)."""
+    inspector = inspect(engine)
+    with engine.begin() as conn:
+        for table in Base.metadata.sorted_tables:
+            if not inspector.has_table(table.name):
+                continue
+            have = {c["name"]: c for c in inspector.get_columns(table.name)}
+            for column in table.columns:
+                if column.name not in have:
+                    kind = column.type.compile(dialect=engine.dialect)
+                    default = column.default.arg if column.default is not None and not callable(column.default.arg) else None
+                    literal = "" if default is None else f" DEFAULT {str(default).upper() if isinstance(default, bool) else repr(default)}"
+                    conn.execute(text(f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}{literal}"))
+        stock = {c["name"]: c for c in inspector.get_columns("products")}.get("stock") if inspector.has_table("products") else None
+        if stock is not None and not stock["nullable"]:
+            if engine.dialect.name == "sqlite":  # SQLite cannot drop NOT NULL: rebuild the table
+                cols = ", ".join(c.name for c in ProductRow.__table__.columns)
+                indexes = [index["name"] for index in inspector.get_indexes("products")]
+                conn.execute(text("ALTER TABLE products RENAME TO products_old"))
+                for name in indexes:
+                    conn.execute(text(f"DROP INDEX IF EXISTS {name}"))
+                ProductRow.__table__.create(conn)
+                conn.execute(text(f"INSERT INTO products ({cols}) SELECT {cols} FROM products_old"))
+                conn.execute(text("DROP TABLE products_old"))
+            else:
+                conn.execute(text("ALTER TABLE products ALTER COLUMN stock DROP NOT NULL"))
+
+
 def content_hash(product: Product) -> str:
     """What the embedding depends on: a changed hash means the product must be re-embedded."""
     return hashlib.sha256(product.embedding_text().encode()).hexdigest()
@@ -159,6 +191,7 @@ class Store:
         self.engine = create_engine(url, connect_args=connect_args, pool_pre_ping=True)
         self._session = sessionmaker(self.engine, expire_on_commit=False)
         Base.metadata.create_all(self.engine)
+        upgrade(self.engine)
 
     def session(self) -> Session:
         return self._session()

@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from records import Product, category_path
 
-WORD = re.compile(r"[a-z0-9][a-z0-9'\-]*")
+WORD = re.compile(r"[a-z0-9][a-z0-9']*")  # "carbon-plated" is two words
 BASIC_COLORS = [
     "black", "white", "grey", "gray", "silver", "red", "blue", "green", "pink", "yellow", "orange", "purple",
     "brown", "beige", "navy", "olive", "cream", "teal", "gold", "brass",
@@ -111,7 +111,6 @@ QUESTION_WORDS = set(
         "first",
         "second",
         "third",
-        "last",
         "offer",
         "offers",
         "need",
@@ -141,6 +140,10 @@ def words(text: str) -> list[str]:
 
 
 IRREGULAR = {
+    "does": "do",
+    "goes": "go",
+    "has": "has",
+    "this": "this",
     "mice": "mouse",
     "feet": "foot",
     "teeth": "tooth",

@@ -97,3 +97,25 @@ def test_users_upsert(store):
 def test_a_new_sqlite_folder_is_created(tmp_path):
     Store(f"sqlite:///{tmp_path / 'new' / 'deeper' / 'shop.db'}").engine.dispose()
     assert (tmp_path / "new" / "deeper" / "shop.db").exists()
+
+
+def test_a_store_written_by_an_earlier_version_is_brought_up_to_date(tmp_path):
+    import sqlite3
+
+    db = tmp_path / "old.db"
+    with sqlite3.connect(db) as c:  # the schema as an earlier version wrote it: stock NOT NULL, no hand-over column
+        c.executescript(
+            """
+            CREATE TABLE products (id VARCHAR(128) PRIMARY KEY, title TEXT NOT NULL, description TEXT NOT NULL, brand VARCHAR(200) NOT NULL,
+              price FLOAT, currency VARCHAR(8) NOT NULL, category VARCHAR(500) NOT NULL, attributes JSON NOT NULL, stock INTEGER NOT NULL,
+              content_hash VARCHAR(64) NOT NULL, updated_at DATETIME NOT NULL);
+            CREATE INDEX ix_products_brand ON products (brand);
+            INSERT INTO products VALUES ('a', 'Kite', '', 'B', 1.0, 'USD', 'Toys', '{}', 3, 'h', '2026-01-01 00:00:00');
+            CREATE TABLE chat_sessions (id VARCHAR(64) PRIMARY KEY, user_id VARCHAR(128), state JSON NOT NULL, updated_at DATETIME NOT NULL);
+            INSERT INTO chat_sessions VALUES ('s', NULL, '{}', '2026-01-01 00:00:00');
+            """
+        )
+    store = Store(f"sqlite:///{db}")
+    store.upsert_products([Product(id="b", title="Ball", stock=None)])
+    assert store.get_product("a").stock == 3 and store.get_product("b").stock is None
+    assert store.session_owner("s") == (True, None) and store.handoffs() == []

@@ -2,7 +2,8 @@
  *   <script src="https://assistant.example/static/widget.js" data-user="u01" defer></script>
  * Options (data-*): user (shopper id), api (base URL; default: where this script came from),
  * title, open ("true" to start open), target (CSS selector to render inline instead of floating),
- * endpoint (the chat path; the agent console uses its own), customer (the customer an agent asks about).
+ * endpoint (the chat path; the agent console uses its own), customer (the customer an agent asks about),
+ * product (the product page it sits on: questions about "it" mean this product).
  *
  * Cart actions are the host page's: the widget dispatches `shopassist:add-to-cart` and
  * `shopassist:remove-from-cart` on `document` with `detail = {product_id, quantity}`.
@@ -140,7 +141,7 @@
     let prose = null;
     const body = cfg.customer
       ? { message, session_id: sessionStorage.getItem(storeKey), customer_id: cfg.customer }
-      : { message, session_id: sessionStorage.getItem(storeKey), user_id: cfg.user || null };
+      : { message, session_id: sessionStorage.getItem(storeKey), user_id: cfg.user || null, product_id: cfg.product || null };
     try {
       const res = await fetch(api + endpoint, {
         credentials: cfg.customer ? "same-origin" : "omit",
