@@ -11,6 +11,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from untrusted import without_instructions
+
 EventKind = Literal["view", "cart", "remove", "purchase", "rating", "review"]  # remove: taken out of the cart
 ReasonKind = Literal["constraint", "attribute", "history", "review", "rating", "price", "popularity"]
 
@@ -50,7 +52,14 @@ class Product(BaseModel):
     def embedding_text(self) -> str:
         """The text the embedder sees: what a shopper would search for, most telling first."""
         attrs = ", ".join(f"{k}: {v}" for k, v in sorted(self.attributes.items()) if v not in (None, ""))
-        parts = [self.title, self.brand, self.category.replace(">", " "), attrs, self.description]
+        # text addressed to the assistant must not pull the product up in search
+        parts = [
+            without_instructions(self.title),
+            self.brand,
+            self.category.replace(">", " "),
+            attrs,
+            without_instructions(self.description),
+        ]
         return ". ".join(p for p in parts if p)
 
 

@@ -21,6 +21,7 @@ from assistant.understand import Request
 from assistant.vocabulary import QUESTION_WORDS, STOP, key_label, singular, stems, words
 from records import Event, Product, Review
 from retrieval.embedder import Embedder
+from untrusted import quotable_sentences
 
 if TYPE_CHECKING:
     from assistant.conversation import Answer, Session, Turn
@@ -196,7 +197,7 @@ class Answers:
         closest in meaning."""
         cite = f"product:{p.id}"
         topic = set(self._topic(question))
-        sentences = [s for s in split_sentences(p.description) if len(s.split()) >= 3]
+        sentences = [s for s in quotable_sentences(p.description, split_sentences(p.description)) if len(s.split()) >= 3]
         own = [(len(_near(stems(s), topic)), s) for s in sentences]
         own = [(n, s) for n, s in own if n]
         if not topic or not own:
@@ -216,7 +217,10 @@ class Answers:
         if not reviews or not topic:
             return None
         pairs = [
-            (r, s) for r in reviews for s in split_sentences(f"{r.title}. {r.text}" if r.title else r.text) if 2 <= len(s.split()) <= 40
+            (r, s)
+            for r in reviews
+            for s in quotable_sentences(f"{r.title}. {r.text}", split_sentences(f"{r.title}. {r.text}" if r.title else r.text))
+            if 2 <= len(s.split()) <= 40
         ]
         if not pairs:
             return None

@@ -16,7 +16,20 @@ from assistant.settings import Settings, get_settings
 app = typer.Typer(help="LLM-powered shopping assistant: ingest, index, train, serve, chat, evaluate.", no_args_is_help=True)
 eval_app = typer.Typer(help="Offline evaluation that writes a report under bench/results/.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
+agent_app = typer.Typer(help="Agent accounts for the console.", no_args_is_help=True)
+app.add_typer(agent_app, name="agent")
+key_app = typer.Typer(help="API keys for other services (server-to-server).", no_args_is_help=True)
+app.add_typer(key_app, name="apikey")
+user_app = typer.Typer(help="A shopper's data: export it, forget it, mint a token for testing.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
 console = Console()
+
+
+def _store():
+    """The store alone: account and privacy commands need no models."""
+    from assistant.store import Store
+
+    return Store(get_settings().db_url)
 
 
 def _shop():
@@ -133,7 +146,7 @@ def serve(
     """Serve the API, the chat widget and the agent console."""
     import uvicorn
 
-    from api.app import create_app
+    from api.app import create_app, unsafe_to_serve
     from assistant.pipeline import bootstrap as run_bootstrap
     from assistant.shop import Shop
 
@@ -144,8 +157,106 @@ def serve(
     if shop.vectors.count():
         shop.warm_up()
     host, port = host or settings.host, port or settings.port
+    refusal = unsafe_to_serve(settings, host, shop)
+    if refusal:
+        console.print(f"[bold red]{refusal}[/] (SECURITY.md says how to deploy)")
+        raise typer.Exit(2)
+    if not shop.store.count_agents():
+        console.print("[yellow]no agent accounts yet: the console takes the try-out password AGENT_PASSWORD on this machine only[/]")
     console.print(f"[bold green]serving[/] on http://{host}:{port}  (widget at /, agent console at /agent, API docs at /docs)")
-    uvicorn.run(create_app(settings, shop), host=host, port=port, log_level="info")
+    # X-Forwarded-For is believed only from TRUSTED_PROXIES (uvicorn's default trusts 127.0.0.1)
+    proxies = (
+        {"proxy_headers": True, "forwarded_allow_ips": ",".join(settings.trusted_proxies)}
+        if settings.trusted_proxies
+        else {"proxy_headers": False}
+    )
+    uvicorn.run(create_app(settings, shop), host=host, port=port, log_level="info", **proxies)
+
+
+@agent_app.command("add")
+def agent_add(
+    name: Annotated[str, typer.Argument(help="The agent's sign-in name.")],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, help="At least 10 characters.")],
+) -> None:
+    """Adds an agent account (or sets a new password); the password is stored hashed (argon2)."""
+    from assistant import identity
+
+    try:
+        identity.add_agent(_store(), name, password)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    console.print(f"agent [bold]{name}[/] can sign in at /agent")
+
+
+@key_app.command("create")
+def key_create(
+    name: Annotated[str, typer.Option(help="Who uses the key, e.g. the store's backend.")],
+    scopes: Annotated[str, typer.Option(help="Comma-separated: recommend, events, chat.")] = "recommend",
+) -> None:
+    """Creates a key and prints it once: only its hash is kept."""
+    from assistant import identity
+
+    try:
+        key = identity.create_api_key(_store(), name, [s.strip() for s in scopes.split(",") if s.strip()])
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    console.print("[bold]Keep this key now, it is not shown again:[/]")
+    print(key)
+
+
+@key_app.command("list")
+def key_list() -> None:
+    """Keys by id, name and scopes (never the secret)."""
+    for k in _store().api_keys():
+        console.print(
+            f"{k['id']}  {k['name']}  {','.join(k['scopes'])}  created {k['created'][:10]}{'  [red]revoked[/]' if k['revoked'] else ''}"
+        )
+
+
+@key_app.command("revoke")
+def key_revoke(key_id: Annotated[str, typer.Argument(help="The id `apikey list` shows (the part after sa_).")]) -> None:
+    """The key stops working at once."""
+    if not _store().revoke_api_key(key_id):
+        raise typer.BadParameter(f"no key with id {key_id!r}")
+    console.print(f"key {key_id} revoked")
+
+
+@user_app.command("export")
+def user_export(
+    user_id: Annotated[str, typer.Argument(help="The shopper's id.")],
+    out: Annotated[Path | None, typer.Option(help="Write the JSON here instead of printing it.")] = None,
+) -> None:
+    """Everything held about a shopper, as JSON (their right of access)."""
+    data = json.dumps(_store().export_user(user_id), indent=2, default=str)
+    if out:
+        out.write_text(data)
+        console.print(f"wrote {out}")
+    else:
+        print(data)
+
+
+@user_app.command("forget")
+def user_forget(
+    user_id: Annotated[str, typer.Argument(help="The shopper's id.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Deletes the shopper's account, behaviour, conversations and reviews (their right to erasure).
+    The vector index holds no shopper data (a shopper's vector is computed per request)."""
+    if not yes:
+        typer.confirm(f"Delete everything held about {user_id}?", abort=True)
+    removed = _store().forget_user(user_id)
+    console.print(", ".join(f"{n} {what}" for what, n in removed.items()) + " deleted")
+
+
+@user_app.command("token")
+def user_token(
+    user_id: Annotated[str, typer.Argument(help="The shopper's id.")],
+    ttl: Annotated[int, typer.Option(help="Seconds it stays valid.")] = 3600,
+) -> None:
+    """Mints a shopper token, as the store's backend would (for trying the API by hand)."""
+    from assistant import identity
+
+    print(identity.sign_shopper(user_id, get_settings().shopper_secret(), ttl_s=ttl))
 
 
 @app.command()
@@ -201,11 +312,23 @@ def eval_dialogue(
     out: Annotated[Path, typer.Option(help="Report folder")] = Path("bench/results"),
     catalog: Annotated[list[str] | None, typer.Option(help="Only these catalogs: demo, amazon_uk, instacart")] = None,
     folder: Annotated[Path | None, typer.Option(help="Dialogue files (default bench/dialogues)")] = None,
+    openai_url: Annotated[
+        str | None, typer.Option(help="Also read messages with this OpenAI-compatible endpoint's LLM behind the parser")
+    ] = None,
+    openai_model: Annotated[str, typer.Option()] = "local",
 ) -> None:
     """Scripted dialogues through POST /v1/chat: turns and dialogues passed per catalog, time to the final text."""
     from assistant.evaluation.dialogue import DIALOGUES, dialogue_eval
 
-    report = dialogue_eval(get_settings(), out, catalog, folder or DIALOGUES)
+    readers = {}
+    if openai_url:  # understanding only: the prose is not what this measures
+        readers[f"parser + LLM {openai_model}"] = {
+            "llm_base_url": openai_url,
+            "llm_model": openai_model,
+            "llm_understanding": True,
+            "llm_prose": False,
+        }
+    report = dialogue_eval(get_settings(), out, catalog, folder or DIALOGUES, readers)
     console.print_json(json.dumps(report["catalogs"]))
 
 

@@ -38,6 +38,7 @@ from assistant.understand_llm import understand_with_llm
 from records import Constraints, leaf
 from retrieval.embedder import Embedder
 from retrieval.vectorstore import VectorStore
+from untrusted import quotable
 
 # A message is off-topic when it is this close to one of these, and clearly closer than to any product.
 OFF_TOPIC_ANCHORS = [
@@ -48,6 +49,7 @@ OFF_TOPIC_ANCHORS = [
 OFF_TOPIC_MIN, OFF_TOPIC_MARGIN = 0.45, 0.1
 LISTING = ("search", "refine", "more", "more_like", "reorder")  # acts whose answer is a list the session remembers
 TURNS_KEPT = 20
+ECHO_WORDS = 8  # "we don't carry …" repeats at most this many of the shopper's words
 
 
 @dataclass
@@ -55,6 +57,7 @@ class Session:
     """What a conversation remembers between turns (stored as JSON in the store)."""
 
     user_id: str | None = None
+    owner: str | None = None  # who may continue it ("user:<id>", "visitor:<id>", "agent:<name>")
     turns: list[dict[str, str]] = field(default_factory=list)
     need: Request | None = None  # the need the last list answered
     shown: Shown = field(default_factory=Shown)  # the cards of the last list, in order
@@ -68,6 +71,7 @@ class Session:
         need = data.get("need")
         return cls(
             user_id=data.get("user_id"),
+            owner=data.get("owner"),
             turns=data.get("turns", []),
             need=Request(**{**need, "constraints": Constraints(**need["constraints"])}) if need else None,
             shown=Shown(**data.get("shown") or {}),
@@ -282,7 +286,8 @@ class Conversation:
         cards = self.recommender.recommend(turn.user_id, req.text, c, who=turn.who) if nearest else []
         for card in cards:
             card.alternative = True
-        what = req.said or "that"
+        # the shopper's words are echoed only as a short, plain name (never a link, an address or an instruction)
+        what = req.said if req.said and len(req.said.split()) <= ECHO_WORDS and quotable(req.said) else "that"
         if cards and nearest:
             lead = f"Sorry, we don't carry {what}. The closest we have are in {leaf(nearest).lower()}:"
             return Answer(cards, lead, req, facts=None)

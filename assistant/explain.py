@@ -25,6 +25,7 @@ from assistant.text import complete_sentences
 from assistant.verifier import ECHO, Verifier
 
 log = logging.getLogger(__name__)
+MAX_REQUEST = 300  # characters of the shopper's message the prompt quotes (it is data, fenced)
 MIN_WORDS = 3  # a verified "Yes." says nothing worth showing
 
 
@@ -111,13 +112,13 @@ class Explainer:
             yield facts.fallback
 
     def _verified(self, llm: LLM, facts: Facts, message: str, report: ProseReport) -> Iterator[str]:
-        evidence = facts.text + " " + message
+        evidence = facts.text  # never the shopper's own words: "$1" in a message proves no price
         top = {"title": facts.card.product.title, "reasons": facts.card.reasons}
         msgs = [
             SystemMessage(render("explain", "system")),
             HumanMessage(render("explain", "example_user")),
             AIMessage(render("explain", "example_answer")),
-            HumanMessage(render("explain", "user", request=message, product=top)),
+            HumanMessage(render("explain", "user", request=message[:MAX_REQUEST], product=top)),
         ]
         started = time.monotonic()
         deadline = started + self.settings.llm_timeout_s

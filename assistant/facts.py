@@ -12,6 +12,7 @@ import numpy as np
 
 from assistant.text import money, split_sentences
 from records import Constraints, Event, Product, Reason, Review
+from untrusted import quotable_sentences
 
 WORD = re.compile(r"[a-z0-9]+")
 STOP = {
@@ -126,7 +127,9 @@ def history_reason(
 
 def review_reason(p: Product, reviews: list[Review], query_vec: np.ndarray | None, encode, polarity=None) -> Reason | None:
     """The praising sentence of a 4-5 star review closest in meaning to the request."""
-    candidates = [(r, s) for r in reviews if r.rating >= 4 for s in split_sentences(r.text) if len(s.split()) >= 4]
+    candidates = [
+        (r, s) for r in reviews if r.rating >= 4 for s in quotable_sentences(r.text, split_sentences(r.text)) if len(s.split()) >= 4
+    ]
     if not candidates:
         return None
     if query_vec is not None and encode is not None:

@@ -22,6 +22,7 @@ import torch
 
 from assistant.text import split_sentences
 from records import Review
+from untrusted import quotable_sentences
 
 SIMILAR = 0.62  # sentences this close (cosine) say the same thing; checked by hand on demo reviews
 CHUNK = 400  # sentences per map step
@@ -76,7 +77,7 @@ class Summary:
 def sentences(reviews: list[Review]) -> list[tuple[Review, str]]:
     out = []
     for r in reviews:
-        for s in split_sentences(r.text):
+        for s in quotable_sentences(r.text, split_sentences(r.text)):  # never an instruction, a link or a phone number
             if 4 <= len(s.split()) <= 40:
                 out.append((r, s))
     return out

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -52,8 +54,16 @@ class Settings(BaseSettings):
     # side "abstractive"ly from the quotes, every point citing them; both verified
     summary_style: Literal["reword", "abstractive"] = "reword"
 
-    agent_password: str = "agent"  # the agent console's login; change it in production
-    secret_key: str = "change-me"  # signs the console's session cookie
+    # the store's secret for shopper tokens (its backend signs shopper ids with it); unset: a random
+    # one is kept in DATA_DIR/secrets.json, and the server refuses to listen beyond this machine
+    secret_key: str | None = None
+    # a shared console password for trying things out on this machine, only while no agent account
+    # exists (`shopassist agent add NAME`); never accepted on a server reachable from elsewhere
+    agent_password: str | None = "agent"
+    cors_origins: list[str] = []  # the store's origins allowed to call /v1 from a browser (the widget elsewhere)
+    trusted_proxies: list[str] = []  # addresses whose X-Forwarded-For is believed (your reverse proxy)
+    max_body_bytes: int = 65_536  # larger request bodies are refused (413)
+    transcript_retention_days: int = 30  # conversations untouched this long are deleted
 
     rate_limit_per_minute: int = 120  # per client on /v1/*; 0 turns it off
 
@@ -61,6 +71,19 @@ class Settings(BaseSettings):
     port: int = 8000
     cards: int = 4  # product cards per answer
     recall_limit: int = 100
+
+    def shopper_secret(self) -> str:
+        """SECRET_KEY, or a random secret kept under DATA_DIR (made on first use)."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secrets.json"
+        if path.exists():
+            return json.loads(path.read_text())["shopper_secret"]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        secret = secrets.token_urlsafe(32)
+        path.write_text(json.dumps({"shopper_secret": secret}))
+        path.chmod(0o600)
+        return secret
 
     @property
     def understanding_by_llm(self) -> bool:

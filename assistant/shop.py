@@ -178,23 +178,25 @@ class Shop:
         user_id: str | None = None,
         audience: str = "shopper",
         product_id: str | None = None,
+        owner: str | None = None,
     ) -> Iterator[ChatEvent]:
         """One turn as events: `Cards` (immediately), `Token`… (verified prose), `Done`.
-        `audience="agent"`: an agent asks about the customer `user_id`, who is spoken of by name."""
+        `audience="agent"`: an agent asks about the customer `user_id`, who is spoken of by name.
+        `owner` is who the API proved is talking ("user:<id>", "visitor:<id>", "agent:<name>"):
+        a session opened by someone else is never continued, it starts afresh."""
         session_id = session_id or uuid.uuid4().hex
         started = time.perf_counter()
         with self._session_locks.setdefault(session_id, threading.Lock()):
             saved = self.store.load_session(session_id)
-            if saved is not None and saved.get("user_id") != user_id:
-                # a session belongs to whoever opened it: another shopper, or none, starts afresh
+            if saved is not None and (saved.get("user_id") != user_id or saved.get("owner") != owner):
                 session_id, saved = uuid.uuid4().hex, None
-            session = Session.from_dict(saved) if saved else Session(user_id=user_id)
+            session = Session.from_dict(saved) if saved else Session(user_id=user_id, owner=owner)
             if product_id and not session.shown.ids:  # the product page the shopper is on
                 session.show(self.store.get_products([product_id]).values())
             answer = self.conversation.answer(message, session, user_id, audience)
             session.user_id = user_id
             session.record(message, answer)
-            self.store.save_session(session_id, user_id, session.to_dict(), handoff=session.handoff)
+            self.store.save_session(session_id, user_id, session.to_dict(), handoff=session.handoff, owner=owner)
         yield Cards(
             session_id,
             answer.message,
@@ -211,6 +213,14 @@ class Shop:
                 prose += text
                 yield Token(text)
         yield Done(session_id, prose, round((time.perf_counter() - started) * 1000), report)
+
+    # ---- privacy -----------------------------------------------------------------------------------
+    def forget_user(self, user_id: str) -> dict[str, int]:
+        """Deletes what the shop holds about a shopper (store rows) and what this process
+        remembers of their words (the embedding cache holds request texts)."""
+        removed = self.store.forget_user(user_id)
+        self.embedder.forget_cache()
+        return removed
 
     # ---- reviews -----------------------------------------------------------------------------------
     def review_summary(self, product_id: str, refresh: bool = False) -> dict:

@@ -11,7 +11,7 @@ import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     create_engine,
+    delete,
     func,
     insert,
     inspect,
@@ -94,8 +95,9 @@ class SessionRow(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
     state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     handoff: Mapped[bool] = mapped_column(Boolean, default=False, index=True)  # waiting for a person
+    owner: Mapped[str | None] = mapped_column(String(160), nullable=True)  # "user:<id>" or "visitor:<id>": who may continue it
 
 
 class MessageRow(Base):
@@ -127,6 +129,49 @@ class FaqRow(Base):
     topic: Mapped[str] = mapped_column(String(200), default="")
     question: Mapped[str] = mapped_column(Text)
     answer: Mapped[str] = mapped_column(Text)
+
+
+class ApiKeyRow(Base):
+    """A server-to-server key: only its hash is kept; the key itself is shown once."""
+
+    __tablename__ = "api_keys"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    key_hash: Mapped[str] = mapped_column(String(64))
+    scopes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class AgentRow(Base):
+    """A customer-service agent's account (password hashed with argon2)."""
+
+    __tablename__ = "agents"
+    name: Mapped[str] = mapped_column(String(128), primary_key=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class AgentSessionRow(Base):
+    """A signed-in agent: the cookie holds a random token, this its hash; logging out deletes it."""
+
+    __tablename__ = "agent_sessions"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    agent: Mapped[str] = mapped_column(String(128), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class AuditRow(Base):
+    """Who looked at or changed what: agents viewing customers, exports, deletions."""
+
+    __tablename__ = "audit_log"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ts: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(128), default="")
 
 
 class MetaRow(Base):
@@ -424,19 +469,177 @@ class Store:
             row = s.get(SessionRow, session_id)
             return dict(row.state) if row else None
 
-    def save_session(self, session_id: str, user_id: str | None, state: dict[str, Any], handoff: bool = False) -> None:
+    def save_session(
+        self, session_id: str, user_id: str | None, state: dict[str, Any], handoff: bool = False, owner: str | None = None
+    ) -> None:
         with self.session() as s, s.begin():
             s.merge(
                 SessionRow(
-                    id=session_id, user_id=user_id, state=json.loads(json.dumps(state, default=str)), updated_at=utcnow(), handoff=handoff
+                    id=session_id,
+                    user_id=user_id,
+                    state=json.loads(json.dumps(state, default=str)),
+                    updated_at=utcnow(),
+                    handoff=handoff,
+                    owner=owner,
                 )
             )
 
     def session_owner(self, session_id: str) -> tuple[bool, str | None]:
-        """(whether the session exists, whose it is)."""
+        """(whether the session exists, who may continue it: "user:<id>", "visitor:<id>" or None)."""
         with self.session() as s:
             row = s.get(SessionRow, session_id)
-            return (row is not None, row.user_id if row else None)
+            return (row is not None, row.owner if row else None)
+
+    # ---- who may do what: API keys, agents, their sessions, the audit log ---------------------------
+    def add_api_key(self, key_id: str, name: str, key_hash: str, scopes: list[str]) -> None:
+        with self.session() as s, s.begin():
+            s.add(ApiKeyRow(id=key_id, name=name, key_hash=key_hash, scopes=scopes, created_at=utcnow()))
+
+    def api_key(self, key_id: str) -> dict[str, Any] | None:
+        with self.session() as s:
+            row = s.get(ApiKeyRow, key_id)
+            if row is None:
+                return None
+            return {
+                "id": row.id,
+                "name": row.name,
+                "key_hash": row.key_hash,
+                "scopes": row.scopes or [],
+                "revoked": row.revoked_at is not None,
+            }
+
+    def api_keys(self) -> list[dict[str, Any]]:
+        with self.session() as s:
+            rows = s.scalars(select(ApiKeyRow).order_by(ApiKeyRow.created_at))
+            return [
+                {
+                    "id": r.id,
+                    "name": r.name,
+                    "scopes": r.scopes or [],
+                    "created": r.created_at.isoformat(),
+                    "revoked": r.revoked_at is not None,
+                }
+                for r in rows
+            ]
+
+    def revoke_api_key(self, key_id: str) -> bool:
+        with self.session() as s, s.begin():
+            row = s.get(ApiKeyRow, key_id)
+            if row is None:
+                return False
+            row.revoked_at = utcnow()
+            return True
+
+    def upsert_agent(self, name: str, password_hash: str) -> None:
+        with self.session() as s, s.begin():
+            s.merge(AgentRow(name=name, password_hash=password_hash, failures=0, locked_until=None))
+
+    def agent(self, name: str) -> dict[str, Any] | None:
+        with self.session() as s:
+            row = s.get(AgentRow, name)
+            return (
+                {"name": row.name, "password_hash": row.password_hash, "failures": row.failures, "locked_until": row.locked_until}
+                if row
+                else None
+            )
+
+    def count_agents(self) -> int:
+        with self.session() as s:
+            return s.scalar(select(func.count()).select_from(AgentRow)) or 0
+
+    def agent_failed(self, name: str, lock_after: int, lock_for: timedelta) -> None:
+        with self.session() as s, s.begin():
+            row = s.get(AgentRow, name)
+            if row is not None:
+                row.failures += 1
+                if row.failures >= lock_after:
+                    row.locked_until, row.failures = utcnow() + lock_for, 0
+
+    def agent_succeeded(self, name: str) -> None:
+        with self.session() as s, s.begin():
+            row = s.get(AgentRow, name)
+            if row is not None:
+                row.failures, row.locked_until = 0, None
+
+    def open_agent_session(self, token_hash: str, agent: str) -> None:
+        with self.session() as s, s.begin():
+            s.add(AgentSessionRow(token_hash=token_hash, agent=agent, created_at=utcnow(), last_seen=utcnow()))
+
+    def agent_session(self, token_hash: str, idle: timedelta) -> str | None:
+        """The agent signed in with this token, unless idle for longer than `idle` (then it ends)."""
+        with self.session() as s, s.begin():
+            row = s.get(AgentSessionRow, token_hash)
+            if row is None:
+                return None
+            if utcnow() - row.last_seen > idle:
+                s.delete(row)
+                return None
+            row.last_seen = utcnow()
+            return row.agent
+
+    def close_agent_session(self, token_hash: str) -> None:
+        with self.session() as s, s.begin():
+            row = s.get(AgentSessionRow, token_hash)
+            if row is not None:
+                s.delete(row)
+
+    def audit(self, actor: str, action: str, subject: str = "") -> None:
+        with self.session() as s, s.begin():
+            s.add(AuditRow(ts=utcnow(), actor=actor, action=action, subject=subject))
+
+    def audit_log(self, limit: int = 200) -> list[dict[str, Any]]:
+        with self.session() as s:
+            rows = s.scalars(select(AuditRow).order_by(AuditRow.seq.desc()).limit(limit))
+            return [{"ts": r.ts.isoformat(), "actor": r.actor, "action": r.action, "subject": r.subject} for r in rows]
+
+    # ---- a shopper's own data: export, forget, retention -----------------------------------------
+    def export_user(self, user_id: str) -> dict[str, Any]:
+        """Everything held about a shopper, as JSON-ready data."""
+        user = self.get_user(user_id)
+        with self.session() as s:
+            events = [
+                _event(r).model_dump(mode="json")
+                for r in s.scalars(select(EventRow).where(EventRow.user_id == user_id).order_by(EventRow.ts))
+            ]
+            reviews = [_review(r).model_dump(mode="json") for r in s.scalars(select(ReviewRow).where(ReviewRow.user_id == user_id))]
+            sessions = s.scalars(select(SessionRow).where(SessionRow.user_id == user_id)).all()
+            conversations = [{"session_id": r.id, "updated_at": r.updated_at.isoformat(), "state": r.state} for r in sessions]
+            messages = [
+                {"session_id": m.session_id, "author": m.author, "text": m.text, "ts": m.ts.isoformat()}
+                for m in s.scalars(select(MessageRow).where(MessageRow.session_id.in_([r.id for r in sessions])))
+            ]
+        return {
+            "user": user.model_dump() if user else None,
+            "events": events,
+            "reviews": reviews,
+            "conversations": conversations,
+            "agent_messages": messages,
+        }
+
+    def forget_user(self, user_id: str) -> dict[str, int]:
+        """Deletes a shopper's account, behaviour, conversations (with what agents wrote into
+        them), reviews, and the cached summaries that quoted those reviews. The audit log keeps
+        which agent looked at the id: that record is the shop's accountability, not the shopper's data."""
+        with self.session() as s, s.begin():
+            sessions = list(s.scalars(select(SessionRow.id).where(SessionRow.user_id == user_id)))
+            reviewed = list(s.scalars(select(ReviewRow.product_id).where(ReviewRow.user_id == user_id)))
+            return {
+                "events": s.execute(delete(EventRow).where(EventRow.user_id == user_id)).rowcount,
+                "conversations": s.execute(delete(SessionRow).where(SessionRow.user_id == user_id)).rowcount,
+                "agent_messages": s.execute(delete(MessageRow).where(MessageRow.session_id.in_(sessions))).rowcount if sessions else 0,
+                "reviews": s.execute(delete(ReviewRow).where(ReviewRow.user_id == user_id)).rowcount,
+                "summaries": s.execute(delete(SummaryRow).where(SummaryRow.product_id.in_(reviewed))).rowcount if reviewed else 0,
+                "user": s.execute(delete(UserRow).where(UserRow.id == user_id)).rowcount,
+            }
+
+    def expire_sessions(self, older_than: datetime) -> int:
+        """Deletes conversations (and what agents wrote into them) not touched since `older_than`."""
+        with self.session() as s, s.begin():
+            old = [r for r in s.scalars(select(SessionRow.id).where(SessionRow.updated_at < older_than))]
+            if not old:
+                return 0
+            s.execute(delete(MessageRow).where(MessageRow.session_id.in_(old)))
+            return s.execute(delete(SessionRow).where(SessionRow.id.in_(old))).rowcount
 
     def handoffs(self, limit: int = 50) -> list[dict[str, Any]]:
         """Conversations waiting for a person, oldest first, with their transcripts."""

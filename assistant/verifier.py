@@ -217,7 +217,11 @@ COMMON = set(
         "ours",
     ]
 )
-ECHO = re.compile(r"shopper wants|facts about|</?facts>|tell the shopper|only use the facts", re.I)
+ECHO = re.compile(
+    r"shopper wants|facts about|</?facts>|</?request>|tell the shopper|only use the facts|uses only the facts|shop assistant|"
+    r"not instructions|one short sentence|system prompt",
+    re.I,
+)
 
 
 def _num(text: str) -> float | None:

@@ -66,6 +66,10 @@ class Embedder:
                 self._cache.move_to_end(t)
         return np.stack([self._cache[t] for t in texts]) if texts else np.zeros((0, self.dim), np.float32)
 
+    def forget_cache(self) -> None:
+        """Drops every cached request text (a shopper asked to be forgotten)."""
+        self._cache.clear()
+
 
 @lru_cache(maxsize=4)
 def get_embedder(model: str | None = None, batch_size: int = 64) -> Embedder:

@@ -4,6 +4,7 @@ turn read as plain data, and whether PostgreSQL is up."""
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 
 import pytest
@@ -43,3 +44,37 @@ def turn(shop, message: str, session: str = "s", user: str | None = None) -> tup
     events = events_of(shop, message, session, user)
     text = "".join(e["data"]["text"] for e in events if e["event"] == "token")
     return events[0]["data"], text, events
+
+
+def shopper_token(shop, user_id: str, ttl_s: int = 3600) -> dict[str, str]:
+    """The header a signed-in shopper's widget sends (the store's backend minted the token)."""
+    from assistant import identity
+
+    return {"X-Shopper-Token": identity.sign_shopper(user_id, shop.settings.shopper_secret(), ttl_s=ttl_s)}
+
+
+def agent_login(client, name: str = "sam", password: str = "agent"):
+    """Signs in to the console as a browser would: the login page sets the CSRF cookie, the
+    form sends it back. Returns the login response."""
+    client.get("/agent/login")
+    return client.post(
+        "/agent/login", data={"name": name, "password": password, "csrf": client.cookies.get("sa_csrf")}, follow_redirects=False
+    )
+
+
+def csrf(client) -> dict[str, str]:
+    """The header the console's script sends on every change."""
+    return {"X-CSRF-Token": client.cookies.get("sa_csrf") or ""}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def local_client(app, **kw):
+    """A TestClient that calls from this machine (127.0.0.1), as a browser on it would."""
+    from fastapi.testclient import TestClient
+
+    return TestClient(app, client=("127.0.0.1", 50000), **kw)

@@ -8,18 +8,18 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from tests.helpers import make_settings
+from tests.helpers import agent_login, local_client, make_settings, shopper_token
 
 
 @pytest.fixture
 def client(demo_shop):
-    with TestClient(create_app(demo_shop.settings, demo_shop)) as c:
+    with local_client(create_app(demo_shop.settings, demo_shop)) as c:
         yield c
 
 
 @pytest.fixture
 def fresh_client(fresh_shop):
-    with TestClient(create_app(fresh_shop.settings, fresh_shop)) as c:
+    with local_client(create_app(fresh_shop.settings, fresh_shop)) as c:
         yield c
 
 
@@ -34,8 +34,8 @@ def sse(text: str) -> list[tuple[str, dict]]:
     return out
 
 
-def test_chat_streams_cards_then_tokens_then_done(client):
-    with client.stream("POST", "/v1/chat", json={"message": "a quiet keyboard under $100", "user_id": "u02"}) as r:
+def test_chat_streams_cards_then_tokens_then_done(client, demo_shop):
+    with client.stream("POST", "/v1/chat", json={"message": "a quiet keyboard under $100"}, headers=shopper_token(demo_shop, "u02")) as r:
         assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
         events = sse(r.read().decode())
     kinds = [e for e, _ in events]
@@ -63,8 +63,8 @@ def test_bad_chat_requests_get_clear_422s(client, body, fragment):
     assert r.status_code == 422 and fragment in r.json()["error"]["message"]
 
 
-def test_recommendations_have_reasons_with_evidence(client):
-    r = client.post("/v1/recommendations", json={"user_id": "u03", "k": 4, "max_per_category": 2})
+def test_recommendations_have_reasons_with_evidence(client, demo_shop):
+    r = client.post("/v1/recommendations", json={"user_id": "u03", "k": 4, "max_per_category": 2}, headers=shopper_token(demo_shop, "u03"))
     items = r.json()["items"]
     assert r.status_code == 200 and len(items) == 4
     assert all(reason["evidence"] for it in items for reason in it["reasons"])
@@ -72,10 +72,12 @@ def test_recommendations_have_reasons_with_evidence(client):
     assert max(cats.count(c) for c in cats) <= 2
 
 
-def test_unknown_product_is_a_404_with_a_message(client):
+def test_unknown_product_is_a_404_with_a_message(client, demo_shop):
     r = client.get("/v1/products/no-such-thing/review-summary")
     assert r.status_code == 404 and "no-such-thing" in r.json()["error"]["message"]
-    r = client.post("/v1/events", json={"user_id": "u01", "product_id": "no-such-thing", "kind": "view"})
+    r = client.post(
+        "/v1/events", json={"user_id": "u01", "product_id": "no-such-thing", "kind": "view"}, headers=shopper_token(demo_shop, "u01")
+    )
     assert r.status_code == 404
 
 
@@ -85,22 +87,19 @@ def test_review_summary_endpoint(client):
     assert r.status_code == 200 and body["likes"] and all(p["review_ids"] for p in body["likes"])
 
 
-def test_a_purchase_changes_the_next_recommendation_at_once(fresh_client):
-    ask = {"user_id": "new-shopper", "k": 5}
-    before = [i["product"]["id"] for i in fresh_client.post("/v1/recommendations", json=ask).json()["items"]]
+def test_a_purchase_changes_the_next_recommendation_at_once(fresh_client, fresh_shop):
+    ask, me = {"user_id": "new-shopper", "k": 5}, shopper_token(fresh_shop, "new-shopper")
+    before = [i["product"]["id"] for i in fresh_client.post("/v1/recommendations", json=ask, headers=me).json()["items"]]
     for pid in ("coffee-01a", "coffee-04a"):
-        r = fresh_client.post("/v1/events", json={"user_id": "new-shopper", "product_id": pid, "kind": "purchase"})
+        r = fresh_client.post("/v1/events", json={"user_id": "new-shopper", "product_id": pid, "kind": "purchase"}, headers=me)
         assert r.status_code == 201 and r.json()["stored"]
-    after = fresh_client.post("/v1/recommendations", json=ask).json()["items"]
+    after = fresh_client.post("/v1/recommendations", json=ask, headers=me).json()["items"]
     assert [i["product"]["id"] for i in after] != before
     assert sum(i["product"]["category"] == "Home > Kitchen > Coffee" for i in after) >= 3
-    again = fresh_client.post(
-        "/v1/events", json={"user_id": "new-shopper", "product_id": "coffee-01a", "kind": "purchase", "ts": "2026-01-01T00:00:00"}
-    )
+    bought = {"user_id": "new-shopper", "product_id": "coffee-01a", "kind": "purchase", "ts": "2026-01-01T00:00:00"}
+    again = fresh_client.post("/v1/events", json=bought, headers=me)
     assert again.json()["stored"] is True
-    dup = fresh_client.post(
-        "/v1/events", json={"user_id": "new-shopper", "product_id": "coffee-01a", "kind": "purchase", "ts": "2026-01-01T00:00:00"}
-    )
+    dup = fresh_client.post("/v1/events", json=bought, headers=me)
     assert dup.json()["stored"] is False
 
 
@@ -116,8 +115,8 @@ def test_rate_limit_answers_429_with_retry_after(demo_shop):
 def test_agent_console_requires_login(client):
     assert client.get("/agent", follow_redirects=False).status_code == 303
     assert client.get("/agent/api/customers/u01").status_code == 401
-    assert client.post("/agent/login", data={"name": "sam", "password": "wrong"}).status_code == 401
-    r = client.post("/agent/login", data={"name": "sam", "password": "agent"}, follow_redirects=False)
+    assert agent_login(client, "sam", "wrong").status_code == 401
+    r = agent_login(client, "sam", "agent")
     assert r.status_code == 303
     page = client.get("/agent")
     assert page.status_code == 200 and "Signed in as sam" in page.text

@@ -3,23 +3,10 @@
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
-
-import httpx
-import pytest
 from langchain_core.messages import HumanMessage
 
-from assistant.llm import bundled_gguf, get_llm
-from tests.helpers import events_of, make_settings
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from assistant.llm import get_llm
+from tests.helpers import events_of, free_port, make_settings
 
 
 def test_local_model_streams_text(tmp_path):
@@ -60,45 +47,6 @@ def test_a_slow_first_sentence_gives_way_to_the_facts_wording(demo_shop):
     tokens = [e["data"]["text"] for e in events if e["event"] == "token"]
     assert done["llm"] and done["slow_start"] and done["fallback"] and done["verified"] == 0
     assert len(tokens) == 1 and "$" in tokens[0]  # the facts' wording, with the price it cites
-
-
-@pytest.fixture(scope="module")
-def openai_server():
-    pytest.importorskip("llama_cpp.server", reason="llama-cpp-python[server] is not installed")
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "llama_cpp.server",
-            "--model",
-            str(bundled_gguf()),
-            "--port",
-            str(port),
-            "--n_ctx",
-            "2048",
-            "--n_threads",
-            "1",
-            "--model_alias",
-            "smollm2",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}/v1"
-    try:
-        for _ in range(120):
-            try:
-                if httpx.get(f"{base}/models", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.5)
-        else:
-            pytest.fail("llama_cpp.server did not start")
-        yield base
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 def test_openai_compatible_endpoint_streams(openai_server, tmp_path):

@@ -31,6 +31,7 @@ from __future__ import annotations
 import json
 import re
 import time
+import uuid
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,7 @@ from fastapi.testclient import TestClient
 from tqdm import tqdm
 
 from api.app import create_app
+from assistant import identity
 from assistant.evaluation import report as reports
 from assistant.evaluation.common import dataset_settings
 from assistant.ingest import ingest_dataset, ingest_demo
@@ -156,6 +158,14 @@ def check(expect: dict[str, Any], got: dict[str, Any], previous: dict[str, Any] 
     return problems
 
 
+def shopper_headers(settings: Settings, user_id: str | None) -> dict[str, str]:
+    """Who a scripted dialogue speaks as, the way the widget does: a signed-in shopper's token
+    (minted as the store's backend would), or a fresh anonymous visitor id."""
+    if user_id:
+        return {"X-Shopper-Token": identity.sign_shopper(user_id, settings.shopper_secret())}
+    return {"X-Visitor-Id": f"v_{uuid.uuid4().hex}"}
+
+
 def run_catalog(settings: Settings, dialogues: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Every dialogue of one catalog through the API; one result per turn."""
     results = []
@@ -163,10 +173,11 @@ def run_catalog(settings: Settings, dialogues: list[dict[str, Any]]) -> list[dic
     with TestClient(app) as client:
         for d in tqdm(dialogues, desc=f"dialogues {dialogues[0]['catalog']}", unit="dialogue"):
             session, previous = None, None
+            headers = shopper_headers(settings, d.get("user"))
             for n, turn in enumerate(d["turns"], start=1):
-                body = {"message": turn["say"], "stream": False, "session_id": session, "user_id": d.get("user")}
+                body = {"message": turn["say"], "stream": False, "session_id": session}
                 started = time.perf_counter()
-                r = client.post("/v1/chat", json={k: v for k, v in body.items() if v is not None})
+                r = client.post("/v1/chat", json={k: v for k, v in body.items() if v is not None}, headers=headers)
                 elapsed = (time.perf_counter() - started) * 1000
                 got = r.json() if r.status_code == 200 else {"message": f"HTTP {r.status_code}: {r.text[:200]}", "items": []}
                 problems = check(turn.get("expect", {}), got, previous, {}) if r.status_code == 200 else [f"HTTP {r.status_code}"]
@@ -189,7 +200,15 @@ def run_catalog(settings: Settings, dialogues: list[dict[str, Any]]) -> list[dic
     return results
 
 
-def dialogue_eval(settings: Settings, out: Path, catalogs: list[str] | None = None, folder: Path = DIALOGUES) -> dict[str, Any]:
+def dialogue_eval(
+    settings: Settings,
+    out: Path,
+    catalogs: list[str] | None = None,
+    folder: Path = DIALOGUES,
+    readers: dict[str, dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """`readers`: more ways to read messages, each a row per catalog (name → settings changes,
+    e.g. an OpenAI-compatible server's LLM understanding behind the parser)."""
     dialogues = load_dialogues(folder)
     by_catalog: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for d in dialogues:
@@ -204,22 +223,11 @@ def dialogue_eval(settings: Settings, out: Path, catalogs: list[str] | None = No
             rows[catalog] = {"skipped": f"{settings.datasets_dir} holds no {dataset}"}
             continue
         s = prepare(settings.model_copy(update={"rate_limit_per_minute": 0}), catalog)
-        results = run_catalog(s, by_catalog[catalog])
-        turns = len(results)
-        passed = sum(r["passed"] for r in results)
-        per_dialogue: dict[str, bool] = defaultdict(lambda: True)
-        for r in results:
-            per_dialogue[r["dialogue"]] &= r["passed"]
-        ms = [r["ms"] for r in results]
-        rows[catalog] = {
-            "dialogues": len(per_dialogue),
-            "turns": turns,
-            "turns_passed": round(passed / turns, 3),
-            "dialogues_passed": round(sum(per_dialogue.values()) / len(per_dialogue), 3),
-            "final_text_ms_p50": round(float(np.percentile(ms, 50)), 1),
-            "final_text_ms_p95": round(float(np.percentile(ms, 95)), 1),
-        }
-        failures += [{"catalog": catalog, **r} for r in results if not r["passed"]]
+        for reader, changes in {"parser": {}, **(readers or {})}.items():
+            results = run_catalog(s.model_copy(update=changes), by_catalog[catalog])
+            name = catalog if reader == "parser" else f"{catalog} ({reader})"
+            rows[name] = _row(results)
+            failures += [{"catalog": name, **r} for r in results if not r["passed"]]
     data = {"catalogs": rows, "failures": failures}
     lines = [
         "# Dialogue benchmark",
@@ -252,6 +260,21 @@ def dialogue_eval(settings: Settings, out: Path, catalogs: list[str] | None = No
         )
     reports.write(out, "dialogue", data, lines)
     return data
+
+
+def _row(results: list[dict[str, Any]]) -> dict[str, Any]:
+    per_dialogue: dict[str, bool] = defaultdict(lambda: True)
+    for r in results:
+        per_dialogue[r["dialogue"]] &= r["passed"]
+    ms = [r["ms"] for r in results]
+    return {
+        "dialogues": len(per_dialogue),
+        "turns": len(results),
+        "turns_passed": round(sum(r["passed"] for r in results) / len(results), 3),
+        "dialogues_passed": round(sum(per_dialogue.values()) / len(per_dialogue), 3),
+        "final_text_ms_p50": round(float(np.percentile(ms, 50)), 1),
+        "final_text_ms_p95": round(float(np.percentile(ms, 95)), 1),
+    }
 
 
 def dataset_folder_name(dataset: str) -> str:

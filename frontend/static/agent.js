@@ -4,6 +4,9 @@
   const select = document.getElementById("customer");
   const history = document.getElementById("history");
   const holder = document.getElementById("assistant");
+  // Every change the console makes carries the CSRF token its page was given (double submit).
+  const csrf = () => (document.cookie.split("; ").find((c) => c.startsWith("sa_csrf=")) || "=").split("=")[1];
+  const post = (url, body) => fetch(url, { method: "POST", headers: { "Content-Type": "application/json", "X-CSRF-Token": decodeURIComponent(csrf()) }, body: JSON.stringify(body || {}) });
   const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
 
   function mountWidget(userId) {
@@ -32,8 +35,9 @@
   document.getElementById("suggest").addEventListener("click", async () => {
     const userId = select.value;
     if (!userId) { history.innerHTML = "<li>Pick a customer first.</li>"; return; }
-    const res = await fetch("/v1/recommendations", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ user_id: userId, k: 5, max_per_category: 2 }) });
+    const res = await fetch("/agent/api/customers/" + encodeURIComponent(userId) + "/suggestions?k=5");
     const data = await res.json();
+    if (!res.ok) { history.innerHTML = `<li>${esc(data.error && data.error.message)}</li>`; return; }
     const list = document.createElement("ol");
     list.className = "suggestions";
     list.innerHTML = data.items.map((it) => `<li><strong>${esc(it.product.title)}</strong> ${it.product.price != null ? "$" + Number(it.product.price).toFixed(2) : ""}
@@ -66,13 +70,34 @@
     e.preventDefault();
     const text = document.getElementById("reply-text").value.trim();
     const picks = document.getElementById("reply-picks").value.split(",").map((x) => x.trim()).filter(Boolean);
-    const res = await fetch(`/agent/api/sessions/${encodeURIComponent(current)}/reply`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ text, product_ids: picks }) });
+    const res = await post(`/agent/api/sessions/${encodeURIComponent(current)}/reply`, { text, product_ids: picks });
     if (res.ok) { document.getElementById("reply-text").value = ""; document.getElementById("reply-to").textContent = "Sent."; }
   });
   document.getElementById("reply-close").addEventListener("click", async () => {
-    if (current) await fetch(`/agent/api/sessions/${encodeURIComponent(current)}/close`, { method: "POST" });
+    if (current) await post(`/agent/api/sessions/${encodeURIComponent(current)}/close`);
     reply.hidden = true; current = null; refreshQueue();
   });
+  // A customer's rights: a copy of everything held, and erasure.
+  const privacy = document.getElementById("privacy");
+  document.getElementById("export").addEventListener("click", async () => {
+    if (!select.value) return;
+    const res = await fetch("/agent/api/customers/" + encodeURIComponent(select.value) + "/export");
+    const blob = new Blob([JSON.stringify(await res.json(), null, 2)], { type: "application/json" });
+    const a = document.createElement("a");
+    a.href = URL.createObjectURL(blob);
+    a.download = `customer-${select.value}.json`;
+    a.click();
+    privacy.textContent = res.ok ? "Exported." : "Export failed.";
+  });
+  document.getElementById("forget").addEventListener("click", async () => {
+    const userId = select.value;
+    if (!userId || !confirm(`Delete everything held about ${userId}? This cannot be undone.`)) return;
+    const res = await post("/agent/api/customers/" + encodeURIComponent(userId) + "/forget");
+    const data = await res.json();
+    privacy.textContent = res.ok ? `Deleted: ${Object.entries(data.deleted).map(([k, v]) => `${v} ${k}`).join(", ")}.` : (data.error && data.error.message) || "Failed.";
+    if (res.ok) { select.querySelector(`option[value="${CSS.escape(userId)}"]`)?.remove(); history.innerHTML = "<li>Pick a customer.</li>"; }
+  });
+
   refreshQueue();
   setInterval(refreshQueue, 3000);
   // this script is deferred: a customer picked before it ran fired no listener, so load them now

@@ -1,6 +1,8 @@
 /* Shopping assistant chat widget. Embed with one tag:
- *   <script src="https://assistant.example/static/widget.js" data-user="u01" defer></script>
- * Options (data-*): user (shopper id), api (base URL; default: where this script came from),
+ *   <script src="https://assistant.example/static/widget.js" data-token="SHOPPER_TOKEN" defer></script>
+ * Options (data-*): token (the signed-in shopper's token, minted by the store's server: SECURITY.md;
+ * without one the visitor is anonymous, known only by a random id kept in this browser),
+ * api (base URL; default: where this script came from),
  * title, open ("true" to start open), target (CSS selector to render inline instead of floating),
  * endpoint (the chat path; the agent console uses its own), customer (the customer an agent asks about),
  * product (the product page it sits on: questions about "it" mean this product).
@@ -15,6 +17,29 @@
   const api = (cfg.api || new URL(script.src, location.href).origin).replace(/\/$/, "");
   const storeKey = "shopassist-session" + (cfg.customer ? "-agent-" + cfg.customer : "");
   const endpoint = cfg.endpoint || "/v1/chat";
+
+  // Who is talking: the shopper's token, or an anonymous visitor's random id (never a bare shopper id).
+  function visitorId() {
+    let id = null;
+    try { id = localStorage.getItem("shopassist-visitor"); } catch (e) { /* storage off: a new id per page */ }
+    if (!id || !/^v_[A-Za-z0-9_-]{16,64}$/.test(id)) {
+      const bytes = new Uint8Array(16);
+      crypto.getRandomValues(bytes);
+      id = "v_" + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+      try { localStorage.setItem("shopassist-visitor", id); } catch (e) { /* keep it for this page only */ }
+    }
+    return id;
+  }
+  const visitor = cfg.customer || cfg.token ? null : visitorId();
+  function cookie(name) {
+    const hit = document.cookie.split("; ").find((c) => c.startsWith(name + "="));
+    return hit ? decodeURIComponent(hit.slice(name.length + 1)) : "";
+  }
+  function identityHeaders() {
+    if (cfg.customer) return { "X-CSRF-Token": cookie("sa_csrf") };  // the agent console: its session cookie + CSRF
+    return cfg.token ? { "X-Shopper-Token": cfg.token } : { "X-Visitor-Id": visitor };
+  }
+  const who = cfg.token ? "shopper_token=" + encodeURIComponent(cfg.token) : "visitor_id=" + encodeURIComponent(visitor || "");
 
   const css = document.createElement("link");
   css.rel = "stylesheet";
@@ -126,7 +151,7 @@
   function listen(sessionId) {
     if (cfg.customer || listening === sessionId || !window.EventSource) return;
     listening = sessionId;
-    const source = new EventSource(api + "/v1/sessions/" + encodeURIComponent(sessionId) + "/events");
+    const source = new EventSource(api + "/v1/sessions/" + encodeURIComponent(sessionId) + "/events?" + who);
     source.addEventListener("agent", (e) => {
       const m = JSON.parse(e.data);
       bubble("agent", `${m.author} (from the shop): ${m.text}`);
@@ -141,11 +166,11 @@
     let prose = null;
     const body = cfg.customer
       ? { message, session_id: sessionStorage.getItem(storeKey), customer_id: cfg.customer }
-      : { message, session_id: sessionStorage.getItem(storeKey), user_id: cfg.user || null, product_id: cfg.product || null };
+      : { message, session_id: sessionStorage.getItem(storeKey), product_id: cfg.product || null };
     try {
       const res = await fetch(api + endpoint, {
         credentials: cfg.customer ? "same-origin" : "omit",
-        method: "POST", headers: { "Content-Type": "application/json", Accept: "text/event-stream" }, body: JSON.stringify(body),
+        method: "POST", headers: { "Content-Type": "application/json", Accept: "text/event-stream", ...identityHeaders() }, body: JSON.stringify(body),
       });
       if (!res.ok) {
         const err = await res.json().catch(() => ({}));
