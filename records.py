@@ -6,10 +6,11 @@ what crosses those boundaries, so none of the layers has to know another's inter
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from untrusted import without_instructions
 
@@ -69,16 +70,35 @@ class User(BaseModel):
     attributes: dict[str, Any] = Field(default_factory=dict)
 
 
+EARLIEST = datetime(1970, 1, 1)  # behaviour before this is a broken clock, not history
+LATEST = datetime(2100, 1, 1)
+
+
+def plausible_time(ts: datetime) -> datetime:
+    """Naive UTC (what the store keeps), within EARLIEST..LATEST; else a ValueError that says so."""
+    if ts.tzinfo is not None:
+        ts = ts.astimezone(UTC).replace(tzinfo=None)
+    if not EARLIEST <= ts < LATEST:
+        raise ValueError(f"a time between {EARLIEST.year} and {LATEST.year} is expected, not {ts.isoformat()}")
+    return ts
+
+
 class Event(BaseModel):
+    model_config = ConfigDict(allow_inf_nan=False)
+
     user_id: str
     product_id: str
     kind: EventKind
     ts: datetime = Field(default_factory=utcnow)
-    value: float | None = None  # quantity for purchases, stars for ratings
+    value: float | None = Field(None, ge=-1e6, le=1e6)  # quantity for purchases, stars for ratings
     id: str | None = None  # a stable id makes ingest idempotent; derived when absent
+
+    _ts = field_validator("ts")(plausible_time)
 
 
 class Review(BaseModel):
+    model_config = ConfigDict(allow_inf_nan=False)
+
     id: str
     product_id: str
     user_id: str | None = None
@@ -86,6 +106,8 @@ class Review(BaseModel):
     title: str = ""
     text: str
     ts: datetime = Field(default_factory=utcnow)
+
+    _ts = field_validator("ts")(plausible_time)
 
 
 class Candidate(BaseModel):
@@ -102,22 +124,37 @@ class Reason(BaseModel):
     evidence: list[str] = Field(default_factory=list)  # ids: product:…, review:…, event:…
 
 
+MAX_VALUES = 50  # values a filter may list: more is no shopper's request
+FACET_NAME = re.compile(r"[^\W_][\w \-]{0,63}")
+
+
 class Constraints(BaseModel):
     """What a shopper asked for, as filters the vector engine applies inside the search."""
 
-    price_min: float | None = None
-    price_max: float | None = None
-    brands: list[str] = Field(default_factory=list)
-    exclude_brands: list[str] = Field(default_factory=list)
-    categories: list[str] = Field(default_factory=list)  # category paths or prefixes, any level
-    colors: list[str] = Field(default_factory=list)
-    exclude_colors: list[str] = Field(default_factory=list)
+    model_config = ConfigDict(allow_inf_nan=False)  # NaN and infinity are no prices
+
+    price_min: float | None = Field(default=None, ge=0, le=1e9)
+    price_max: float | None = Field(default=None, ge=0, le=1e9)
+    brands: list[str] = Field(default_factory=list, max_length=MAX_VALUES)
+    exclude_brands: list[str] = Field(default_factory=list, max_length=MAX_VALUES)
+    categories: list[str] = Field(default_factory=list, max_length=MAX_VALUES)  # category paths or prefixes, any level
+    colors: list[str] = Field(default_factory=list, max_length=MAX_VALUES)
+    exclude_colors: list[str] = Field(default_factory=list, max_length=MAX_VALUES)
     # attribute facets: key → values any of which will do (lowercase; yes/no features as "true"/"false")
-    attributes: dict[str, list[str]] = Field(default_factory=dict)
+    attributes: dict[str, Annotated[list[str], Field(max_length=MAX_VALUES)]] = Field(default_factory=dict, max_length=MAX_VALUES)
     # number facets: key → [at least, at most], either may be None
-    ranges: dict[str, list[float | None]] = Field(default_factory=dict)
+    ranges: dict[str, Annotated[list[float | None], Field(min_length=2, max_length=2)]] = Field(default_factory=dict, max_length=MAX_VALUES)
     in_stock: bool = True  # products known to be out of stock are left out; unknown stock stays in
     exclude_ids: list[str] = Field(default_factory=list)
+
+    @field_validator("attributes", "ranges")
+    @classmethod
+    def _facet_names(cls, facets: dict[str, Any]) -> dict[str, Any]:
+        """A facet is named by an attribute: letters, digits, spaces, _ or - (it becomes a field path)."""
+        bad = [k for k in facets if not FACET_NAME.fullmatch(k)]
+        if bad:
+            raise ValueError(f"{bad[0]!r} is not an attribute name (letters, digits, spaces, _ or -, up to 64)")
+        return facets
 
 
 def category_path(path: str) -> list[str]:

@@ -13,21 +13,23 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
-from typing import Any
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api import console, pages, v1
+from api import console, ops, pages, v1
 from api.ratelimit import RateLimiter
-from api.security import BodyLimit, ShopDep, client_ip, security_headers
+from api.security import BodyLimit, client_ip, security_headers
 from assistant.settings import Settings, get_settings
 from assistant.shop import Shop
 from records import utcnow
+from retrieval.vectorstore import IndexUnavailable
 
 log = logging.getLogger(__name__)
 RETENTION_EVERY_S = 3600  # how often old conversations are deleted
@@ -54,10 +56,13 @@ def create_app(settings: Settings | None = None, shop: Shop | None = None) -> Fa
         lifespan=lifespan,
     )
     app.state.settings = settings
+    if shop is not None:  # ready before the lifespan runs (a client that does not run it still works)
+        app.state.shop = shop
     app.mount("/static", StaticFiles(directory=console.FRONTEND / "static"), name="static")
     app.include_router(v1.router)
     app.include_router(pages.router)
     app.include_router(console.router)
+    app.include_router(ops.router)
     limiter = RateLimiter(settings.rate_limit_per_minute) if settings.rate_limit_per_minute > 0 else None
 
     @app.middleware("http")
@@ -84,9 +89,22 @@ def create_app(settings: Settings | None = None, shop: Shop | None = None) -> Fa
     )
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
 
-    @app.exception_handler(HTTPException)
-    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+    @app.exception_handler(StarletteHTTPException)  # FastAPI's own and Starlette's (bad JSON, 404, 405)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         return JSONResponse({"error": {"code": exc.status_code, "message": exc.detail}}, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(IndexUnavailable)
+    @app.exception_handler(SQLAlchemyError)
+    @app.exception_handler(OSError)  # disk full, a vanished file
+    async def unavailable(request: Request, exc: Exception) -> JSONResponse:
+        """A failing dependency is the server's trouble, said plainly, and retryable: 503, not 500."""
+        log.error("%s %s: dependency failed: %s", request.method, request.url.path, exc)
+        what = "vector index" if isinstance(exc, IndexUnavailable) else "store" if isinstance(exc, SQLAlchemyError) else "disk"
+        return JSONResponse(
+            {"error": {"code": 503, "message": f"The shop's {what} is unavailable right now; please retry shortly. /readyz says more."}},
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -94,16 +112,6 @@ def create_app(settings: Settings | None = None, shop: Shop | None = None) -> Fa
         return JSONResponse(
             {"error": {"code": 422, "message": "Invalid request: " + "; ".join(problems), "details": problems}}, status_code=422
         )
-
-    @app.get("/healthz", tags=["ops"])
-    def health(shop: ShopDep) -> dict[str, Any]:
-        return {
-            "ok": True,
-            "products": shop.store.count_products(),
-            "indexed": shop.vectors.count(),
-            "ranker": shop.ranker is not None,
-            "stats": dict(shop.stats),
-        }
 
     return app
 

@@ -8,13 +8,13 @@ import ipaddress
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
 from api.ratelimit import RateLimiter
-from api.schemas import AgentChatIn, AgentReplyIn, ChatOut, RecommendationsOut
+from api.schemas import AgentChatIn, AgentReplyIn, ChatOut, RecommendationsOut, errors
 from api.security import AGENT_COOKIE, AgentDep, SettingsDep, ShopDep, client_ip, csrf_ok, csrf_token, set_agent_cookie
 from api.v1 import respond
 from assistant import identity
@@ -22,7 +22,8 @@ from assistant.settings import Settings
 
 FRONTEND = Path(__file__).resolve().parent.parent / "frontend"
 templates = Jinja2Templates(directory=FRONTEND / "templates")
-router = APIRouter()
+router = APIRouter(responses=errors(400, 401, 403, 404, 413, 422, 503))
+PAGE = 50  # customers listed at a time; the search box finds the rest
 LOGINS_PER_MINUTE = 10  # per client address: guessing passwords is slow
 
 
@@ -112,10 +113,15 @@ def agent_page(request: Request, shop: ShopDep):
     agent = identity.agent_for(shop.store, request.cookies.get(AGENT_COOKIE))
     if agent is None:
         return RedirectResponse("/agent/login", status_code=303)
-    return _render(request, "agent.html", {"agent": agent, "users": shop.store.list_users(500)})
+    return _render(request, "agent.html", {"agent": agent, "users": shop.store.list_users(PAGE), "total": shop.store.count_users()})
 
 
-@router.post("/agent/api/chat", tags=["agent"], response_model=ChatOut)
+@router.post(
+    "/agent/api/chat",
+    tags=["agent"],
+    response_model=ChatOut,
+    responses={200: {"content": {"text/event-stream": {}}, "description": "SSE: `cards`, then `done` (or JSON with stream=false)"}},
+)
 async def agent_chat(body: AgentChatIn, shop: ShopDep, agent: AgentDep):
     """The assistant asked on a customer's behalf: it speaks of the customer by name and flags
     what they already own."""
@@ -155,6 +161,19 @@ def reply(session_id: str, body: AgentReplyIn, shop: ShopDep, agent: AgentDep) -
 def close_handoff(session_id: str, shop: ShopDep, agent: AgentDep) -> dict[str, Any]:
     shop.store.set_handoff(session_id, False)
     return {"closed": session_id}
+
+
+@router.get("/agent/api/customers", tags=["agent"])
+def customers(
+    shop: ShopDep,
+    agent: AgentDep,
+    q: Annotated[str, Query(max_length=128, description="Part of an id or a name")] = "",
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+) -> dict[str, Any]:
+    """Customers whose id or name holds `q`, a page at a time (a store has more than fit a list)."""
+    users = shop.store.list_users(limit, q.strip(), offset)
+    return {"total": shop.store.count_users(q.strip()), "offset": offset, "customers": [{"id": u.id, "name": u.name} for u in users]}
 
 
 @router.get("/agent/api/customers/{user_id}", tags=["agent"])

@@ -10,20 +10,22 @@ import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Header, HTTPException, Request
+from sqlalchemy.exc import SQLAlchemyError
 from sse_starlette.sse import EventSourceResponse
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
-from api.schemas import ChatIn, ChatOut, EventIn, EventOut, RecommendationsIn, RecommendationsOut, ReviewSummaryOut
+from api.schemas import ID, ChatIn, ChatOut, EventIn, EventOut, RecommendationsIn, RecommendationsOut, ReviewSummaryOut, errors
 from api.security import CallerDep, ShopDep
 from assistant.events import Cards, ChatEvent, Done
-from assistant.store import event_id
+from assistant.store import event_id, keyed_event_id
 from records import Event, utcnow
+from retrieval.vectorstore import IndexUnavailable
 
 log = logging.getLogger(__name__)
-router = APIRouter()
+router = APIRouter(responses=errors(400, 401, 403, 404, 413, 422, 429, 503))
 POLL_S = 1.0  # how often an open conversation looks for an agent's new messages
 
 
@@ -98,14 +100,27 @@ async def review_summary(product_id: str, shop: ShopDep) -> dict[str, Any]:
 
 
 @router.post("/v1/events", tags=["events"], response_model=EventOut, status_code=201)
-async def events(body: EventIn, shop: ShopDep, who: CallerDep) -> dict[str, Any]:
-    """Behaviour of a shopper: their own token, or a key with the `events` scope."""
+async def events(
+    body: EventIn,
+    shop: ShopDep,
+    who: CallerDep,
+    idempotency_key: Annotated[str | None, Header(min_length=1, max_length=128, pattern=ID)] = None,
+) -> dict[str, Any]:
+    """Behaviour of a shopper: their own token, or a key with the `events` scope. Stored exactly
+    once: a retry with the same `id` (or `Idempotency-Key`) or the same `ts` is recognised; an
+    event with neither is taken as a retry when it repeats within the same minute."""
     who.require(body.user_id, "events")
     if shop.store.get_product(body.product_id) is None:
         raise HTTPException(404, f"No product with id {body.product_id!r}: events must name a product in the catalog.")
     ev = Event(user_id=body.user_id, product_id=body.product_id, kind=body.kind, ts=body.ts or utcnow(), value=body.value)
+    key = body.id or idempotency_key
+    ev.id = (
+        keyed_event_id(ev.user_id, key)
+        if key
+        else event_id(ev if body.ts else ev.model_copy(update={"ts": ev.ts.replace(second=0, microsecond=0)}))
+    )
     stored = await run_in_threadpool(shop.record_event, ev)
-    return {"stored": stored, "event_id": event_id(ev)}
+    return {"stored": stored, "event_id": ev.id}
 
 
 async def respond(events: Iterator[ChatEvent], stream: bool):
@@ -117,6 +132,9 @@ async def respond(events: Iterator[ChatEvent], stream: bool):
         try:
             async for ev in iterate_in_threadpool(events):
                 yield {"event": ev.name, "data": json.dumps(ev.data(), default=str)}
+        except (IndexUnavailable, SQLAlchemyError, OSError) as exc:  # a failing dependency: retryable
+            log.error("chat stream: dependency failed: %s", exc)
+            yield {"event": "error", "data": json.dumps({"message": "The shop is unavailable right now; please retry shortly."})}
         except Exception as exc:  # the stream has started: report in-band instead of a 500
             log.exception("chat stream failed")
             yield {"event": "error", "data": json.dumps({"message": f"Something went wrong: {exc.__class__.__name__}"})}

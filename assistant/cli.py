@@ -6,7 +6,7 @@ import json
 import logging
 import uuid
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -33,9 +33,50 @@ def _store():
 
 
 def _shop():
+    """The whole shop; when a running server holds the embedded vector index, one line says so
+    and what to do instead of the engine's raw lock error."""
     from assistant.shop import Shop
+    from retrieval.vectorstore import IndexLocked
 
-    return Shop.open(get_settings())
+    try:
+        return Shop.open(get_settings())
+    except IndexLocked as exc:
+        _fail(str(exc))
+
+
+def _fail(message: str) -> NoReturn:
+    """One line (not wrapped, no traceback) saying what is wrong and what to do; exit status 2."""
+    console.print(f"[bold red]{message}[/]", soft_wrap=True)
+    raise typer.Exit(2)
+
+
+ServerOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Run this inside a running server at this URL (it holds the embedded index); needs SHOPASSIST_API_KEY with the admin scope."
+    ),
+]
+
+
+def _through(server: str, action: str, body: dict | None = None) -> dict:
+    """Asks the running server to do maintenance (api/ops.py) and returns its answer."""
+    import os
+
+    import httpx
+
+    key = os.environ.get("SHOPASSIST_API_KEY")
+    if not key:
+        raise typer.BadParameter(
+            "set SHOPASSIST_API_KEY to a key with the admin scope (`shopassist apikey create --name ops --scopes admin`)"
+        )
+    try:
+        r = httpx.post(f"{server.rstrip('/')}/v1/admin/{action}", json=body or {}, headers={"Authorization": f"Bearer {key}"}, timeout=None)
+    except httpx.HTTPError as exc:
+        raise typer.BadParameter(f"cannot reach {server}: {exc}") from exc
+    if r.status_code >= 400:
+        console.print(f"[bold red]{r.status_code}[/] {r.json().get('error', {}).get('message', r.text)}")
+        raise typer.Exit(1)
+    return r.json()
 
 
 @app.command()
@@ -64,7 +105,10 @@ def ingest(
         total.add(ingest_demo(store))
     for kind, path in (("products", products), ("users", users), ("events", events), ("reviews", reviews)):
         if path:
-            total.add(ingest_file(store, kind, path, force=force))
+            try:
+                total.add(ingest_file(store, kind, path, force=force))
+            except (FileNotFoundError, ValueError) as exc:  # a bad row: its number and the reason; rows before it are kept
+                raise typer.BadParameter(str(exc)) from exc
     if faq:
         console.print(f"{ingest_faq(store, faq)} FAQ entries written")
     if dataset:
@@ -81,10 +125,25 @@ def ingest(
 
 
 @app.command()
-def index(rebuild: Annotated[bool, typer.Option(help="Re-embed everything (e.g. after changing EMBEDDING_MODEL).")] = False) -> None:
+def index(
+    rebuild: Annotated[
+        bool, typer.Option(help="Drop the index and embed everything again (a new EMBEDDING_MODEL; a corrupt or deleted index).")
+    ] = False,
+    server: ServerOpt = None,
+) -> None:
     """Embed new or changed products into the vector index."""
+    from retrieval.vectorstore import IndexUnavailable
+
+    if server:
+        out = _through(server, "index", {"rebuild": rebuild})
+        console.print(f"embedded {out['embedded']}, unchanged {out['unchanged']}, removed {out['removed']}; {out['indexed']} in the index")
+        return
     shop = _shop()
-    report = shop.index(rebuild=rebuild)
+    try:
+        report = shop.index(rebuild=rebuild)
+    except IndexUnavailable as exc:
+        shop.close()
+        _fail(str(exc))
     console.print(
         f"embedded {report.embedded}, unchanged {report.unchanged}, removed {report.deleted}; {shop.vectors.count()} in the index"
     )
@@ -92,8 +151,17 @@ def index(rebuild: Annotated[bool, typer.Option(help="Re-embed everything (e.g. 
 
 
 @app.command()
-def snapshot(target: Annotated[Path, typer.Argument(help="Archive file to write.")]) -> None:
+def snapshot(
+    target: Annotated[Path | None, typer.Argument(help="Archive file to write (with --server: the server picks one).")] = None,
+    server: ServerOpt = None,
+) -> None:
     """Save the whole vector index (vectors, payloads, which model built it) to one file."""
+    if server:
+        out = _through(server, "snapshot")
+        console.print(f"{out['indexed']} products saved to {out['path']} (on the server)")
+        return
+    if target is None:
+        raise typer.BadParameter("say which file to write")
     shop = _shop()
     shop.vectors.snapshot(target)
     console.print(f"{shop.vectors.count()} products saved to {target}")
@@ -103,8 +171,14 @@ def snapshot(target: Annotated[Path, typer.Argument(help="Archive file to write.
 @app.command()
 def restore(archive: Annotated[Path, typer.Argument(help="An archive written by `shopassist snapshot`.", exists=True)]) -> None:
     """Replace the vector index with a snapshot (the store's products are not touched)."""
+    from retrieval.vectorstore import IndexUnavailable
+
     shop = _shop()
-    shop.vectors.restore(archive)
+    try:
+        shop.vectors.restore(archive)
+    except (IndexUnavailable, OSError, ValueError) as exc:  # a bad archive: say so; `index --rebuild` always works
+        shop.close()
+        _fail(f"cannot restore: {exc} (`shopassist index --rebuild` rebuilds it from the store)")
     console.print(f"{shop.vectors.count()} products restored from {archive}")
     shop.close()
 
@@ -113,11 +187,18 @@ def restore(archive: Annotated[Path, typer.Argument(help="An archive written by 
 def train(
     epochs: Annotated[int, typer.Option(help="Most epochs (early stopping usually ends sooner).")] = 30,
     batch_size: Annotated[int, typer.Option()] = 256,
+    server: ServerOpt = None,
 ) -> None:
     """Train the two-tower ranker on the store's behaviour."""
     from assistant.pipeline import train_ranker
     from ranking.train import TrainConfig
 
+    if server:
+        out = _through(server, "train", {"epochs": epochs, "batch_size": batch_size})
+        console.print(
+            f"trained in the server: best val Recall@10 {out['best_val_recall10']:.3f}, {out['epochs']} epochs, {out['seconds']} s"
+        )
+        return
     shop = _shop()
     train_ranker(shop, TrainConfig(epochs=epochs, batch_size=batch_size))
     shop.close()
@@ -147,13 +228,17 @@ def serve(
     import uvicorn
 
     from api.app import create_app, unsafe_to_serve
+    from assistant.pipeline import StoreLost
     from assistant.pipeline import bootstrap as run_bootstrap
-    from assistant.shop import Shop
 
     settings = get_settings()
-    shop = Shop.open(settings)
+    shop = _shop()
     if bootstrap:
-        run_bootstrap(shop)
+        try:
+            run_bootstrap(shop)
+        except StoreLost as exc:
+            shop.close()
+            _fail(f"not serving: {exc}")
     if shop.vectors.count():
         shop.warm_up()
     host, port = host or settings.host, port or settings.port
@@ -191,7 +276,7 @@ def agent_add(
 @key_app.command("create")
 def key_create(
     name: Annotated[str, typer.Option(help="Who uses the key, e.g. the store's backend.")],
-    scopes: Annotated[str, typer.Option(help="Comma-separated: recommend, events, chat.")] = "recommend",
+    scopes: Annotated[str, typer.Option(help="Comma-separated: recommend, events, chat, admin.")] = "recommend",
 ) -> None:
     """Creates a key and prints it once: only its hash is kept."""
     from assistant import identity

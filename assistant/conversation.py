@@ -189,7 +189,7 @@ class Conversation:
             fits=self.catalog.fits,
         )
         if self.settings.understanding_by_llm and req.intent == "search" and req.fresh:
-            req, grounded = understand_with_llm(req, message, vocab, get_llm(self.settings))
+            req, grounded = understand_with_llm(req, message, vocab, get_llm(self.settings), self.settings.llm_understand_s)
             self.stats["understanding_llm_used" if grounded else "understanding_llm_failed"] += 1
             self.stats["understanding_llm_rejected"] += len(grounded.rejected) if grounded else 0
         self.stats[f"act_{req.intent}"] += 1

@@ -7,7 +7,9 @@ the first-prose budget, or starts replaying its prompt, the facts' own wording i
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import queue
 import threading
 import time
 from collections import Counter
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 
 from assistant.facts import facts_text, template_sentence
-from assistant.llm import LLM, get_llm
+from assistant.llm import LLM, POOL, get_llm
 from assistant.prompts import render
 from assistant.recommend import Card
 from assistant.settings import Settings
@@ -123,36 +125,44 @@ class Explainer:
         started = time.monotonic()
         deadline = started + self.settings.llm_timeout_s
         # a shopper waits for words, not for a small model to find a true sentence: when
-        # nothing verified came by this budget, the facts' own wording is shown instead
+        # nothing verified came by this budget, the facts' own wording is shown instead. The
+        # budgets hold even when no chunk arrives at all (a server that accepts and never answers)
         first_by = started + self.settings.llm_first_prose_s
         buffer, shown = "", 0
+        pieces = _stream_in_background(llm, msgs)
         try:
-            with llm.lock or threading.Lock():
-                for chunk in llm.model.stream(msgs):
-                    buffer += str(chunk.content)
-                    done, buffer = complete_sentences(buffer)
-                    for sentence in done:
-                        if self._accept(sentence, evidence, report):
-                            shown += 1
-                            yield sentence
-                    if ECHO.search(buffer):  # the model started replaying the prompt: nothing useful follows
-                        buffer = ""
-                        break
-                    if time.monotonic() > deadline:
-                        report.timeout = True
-                        self.stats["llm_timeout"] += 1
-                        break
-                    if shown == 0 and time.monotonic() > first_by:
+            while True:
+                wait = (deadline if shown else min(deadline, first_by)) - time.monotonic()
+                try:
+                    piece = pieces.get(timeout=max(0.0, wait))
+                except queue.Empty:
+                    if shown == 0 and time.monotonic() < deadline:
                         report.slow_start = True
                         self.stats["llm_slow_start"] += 1
-                        break
-                else:
+                    else:
+                        report.timeout = True
+                        self.stats["llm_timeout"] += 1
+                    break
+                if piece is _END:
                     if buffer.strip() and self._accept(buffer.strip(), evidence, report):
                         yield buffer.strip()
+                    break
+                if isinstance(piece, Exception):
+                    raise piece
+                buffer += piece
+                done, buffer = complete_sentences(buffer)
+                for sentence in done:
+                    if self._accept(sentence, evidence, report):
+                        shown += 1
+                        yield sentence
+                if ECHO.search(buffer):  # the model started replaying the prompt: nothing useful follows
+                    break
         except Exception as exc:  # LLM down or broken: the facts speak for themselves
             log.warning("LLM failed, using the facts' wording: %s", exc)
             self.stats["llm_error"] += 1
             report.error = str(exc)[:200]
+        finally:
+            pieces.stop.set()  # the generation ends at its next chunk (and frees the in-process model)
 
     def _accept(self, sentence: str, facts: str, report: ProseReport) -> bool:
         verdict = self.verifier().check(sentence, facts)
@@ -163,3 +173,35 @@ class Explainer:
         self.stats["rejected_sentences"] += 1
         log.info("verifier rejected %r: %s", sentence, "; ".join(verdict.problems))
         return False
+
+
+_END = object()
+
+
+class _Pieces(queue.Queue):
+    """Chunks of a generation running on the LLM pool; `stop` ends it early."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stop = threading.Event()
+
+
+def _stream_in_background(llm: LLM, msgs: list) -> _Pieces:
+    pieces = _Pieces()
+
+    def produce() -> None:
+        try:
+            with llm.lock or contextlib.nullcontext():
+                if pieces.stop.is_set():  # waited for the model past the budget: nobody is listening
+                    return
+                for chunk in llm.model.stream(msgs):
+                    pieces.put(str(chunk.content))
+                    if pieces.stop.is_set():
+                        return
+        except Exception as exc:
+            pieces.put(exc)
+        finally:
+            pieces.put(_END)
+
+    POOL.submit(produce)
+    return pieces

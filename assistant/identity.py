@@ -27,7 +27,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from assistant.store import Store
 from records import utcnow
 
-SCOPES = ("recommend", "events", "chat")
+SCOPES = ("recommend", "events", "chat", "admin")  # admin: maintenance through the server (api/ops.py)
 LOCK_AFTER = 5  # failed passwords in a row …
 LOCK_FOR = timedelta(minutes=15)  # … lock the account this long
 AGENT_IDLE = timedelta(minutes=30)  # a console untouched this long signs out

@@ -16,13 +16,16 @@ interrupted ingest continues where it stopped and a finished one is skipped.
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
 from tqdm import tqdm
 
 from assistant.datasets import ADAPTERS, dataset_folder
@@ -82,23 +85,50 @@ def product_from_row(row: dict[str, Any]) -> Product:
     )
 
 
-def _from_rows(kind: str, rows: Iterable[dict[str, Any]]) -> Iterator[Batch]:
-    for row in rows:
-        batch = Batch.empty()
-        if kind == "products":
-            batch.products.append(product_from_row(row))
-        elif kind == "users":
-            attrs = row.get("attributes") or {}
-            batch.users.append(
-                User(id=str(row["id"]), name=row.get("name") or "", attributes=json.loads(attrs) if isinstance(attrs, str) else attrs)
-            )
-        elif kind == "events":
-            batch.events.append(Event.model_validate({k: v for k, v in row.items() if v not in ("", None)}))
-        elif kind == "reviews":
-            batch.reviews.append(Review.model_validate({k: v for k, v in row.items() if v not in ("", None)}))
-        else:
-            raise ValueError(f"unknown record kind {kind!r}; expected one of {', '.join(KINDS)}")
+def undated_event_id(row: dict[str, Any], seen: Counter[str]) -> str:
+    """An id for an event row with neither `id` nor `ts` (its time would be "now", new on every
+    run): its content and how many identical rows came before it, so a re-run adds nothing."""
+    content = json.dumps(row, sort_keys=True, default=str)
+    seen[content] += 1
+    return hashlib.sha1(f"row|{content}|{seen[content]}".encode()).hexdigest()
+
+
+def _from_rows(kind: str, rows: Iterable[dict[str, Any]], source: str = "") -> Iterator[Batch]:
+    """One batch per row; a bad row stops the load with its number and what is wrong (the rows
+    before it are kept: fix the row and run again)."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown record kind {kind!r}; expected one of {', '.join(KINDS)}")
+    undated: Counter[str] = Counter()
+    for n, row in enumerate(rows, start=1):
+        try:
+            batch = _parse_row(kind, row, undated)
+        except ValidationError as exc:
+            reason = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            raise ValueError(f"{source or kind} row {n}: {reason}") from exc
+        except KeyError as exc:
+            raise ValueError(f"{source or kind} row {n}: the field {exc} is missing") from exc
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"{source or kind} row {n}: {exc}") from exc
         yield batch
+
+
+def _parse_row(kind: str, row: dict[str, Any], undated: Counter[str]) -> Batch:
+    batch = Batch.empty()
+    if kind == "products":
+        batch.products.append(product_from_row(row))
+    elif kind == "users":
+        attrs = row.get("attributes") or {}
+        batch.users.append(
+            User(id=str(row["id"]), name=row.get("name") or "", attributes=json.loads(attrs) if isinstance(attrs, str) else attrs)
+        )
+    elif kind == "events":
+        data = {k: v for k, v in row.items() if v not in ("", None)}
+        if "id" not in data and "ts" not in data:
+            data["id"] = undated_event_id(data, undated)
+        batch.events.append(Event.model_validate(data))
+    else:
+        batch.reviews.append(Review.model_validate({k: v for k, v in row.items() if v not in ("", None)}))
+    return batch
 
 
 def write_batch(store: Store, batch: Batch) -> IngestReport:
@@ -167,7 +197,9 @@ def ingest_file(store: Store, kind: str, path: Path, force: bool = False) -> Ing
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path} does not exist")
-    return ingest_stream(store, f"{kind}:{path.resolve()}", file_fingerprint(path), _from_rows(kind, read_rows(path)), force=force)
+    return ingest_stream(
+        store, f"{kind}:{path.resolve()}", file_fingerprint(path), _from_rows(kind, read_rows(path), str(path)), force=force
+    )
 
 
 def ingest_faq(store: Store, path: Path) -> int:

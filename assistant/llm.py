@@ -13,14 +13,34 @@ import contextlib
 import logging
 import threading
 import warnings
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar
 
 from langchain_core.language_models.chat_models import BaseChatModel
 
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+# LLM calls run here, never on a request's own thread: a request waits for them only as long as
+# its budget allows, then answers without them. Bounded, so a hung endpoint cannot pile up threads
+# (calls queued behind hung ones simply miss their budget too).
+POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="llm")
+
+
+def within(seconds: float, call: Callable[[], T]) -> T:
+    """`call()` on the LLM pool, waited for at most `seconds`; raises TimeoutError after that (the
+    call finishes or fails on its own, bounded by the client's timeouts)."""
+    future = POOL.submit(call)
+    try:
+        return future.result(timeout=max(0.0, seconds))
+    except FutureTimeout:
+        future.cancel()
+        raise TimeoutError(f"the LLM gave no answer within {seconds:g} s") from None
 
 
 class LLMUnavailable(RuntimeError):
@@ -38,6 +58,7 @@ def bundled_gguf() -> Path:
 
 def make_chat_model(settings: Settings) -> BaseChatModel:
     if settings.llm_base_url:
+        import httpx
         from langchain_openai import ChatOpenAI
 
         return ChatOpenAI(
@@ -46,7 +67,8 @@ def make_chat_model(settings: Settings) -> BaseChatModel:
             api_key=settings.openai_api_key or "not-needed",
             temperature=0.2,
             max_tokens=settings.llm_max_tokens,
-            timeout=settings.llm_timeout_s,
+            # connect: a dead host fails fast; read: a server that accepts and never answers
+            timeout=httpx.Timeout(settings.llm_timeout_s, connect=settings.llm_connect_timeout_s),
             max_retries=0,
         )
     with warnings.catch_warnings():
@@ -103,7 +125,17 @@ def get_llm(settings: Settings) -> LLM | None:
     """The configured LLM, loaded once; None when disabled or when it cannot be loaded."""
     if not settings.llm_enabled:
         return None
-    fields = ("llm_base_url", "llm_model", "openai_api_key", "llm_gguf", "llm_threads", "llm_ctx", "llm_max_tokens", "llm_timeout_s")
+    fields = (
+        "llm_base_url",
+        "llm_model",
+        "openai_api_key",
+        "llm_gguf",
+        "llm_threads",
+        "llm_ctx",
+        "llm_max_tokens",
+        "llm_timeout_s",
+        "llm_connect_timeout_s",
+    )
     key = tuple((f, getattr(settings, f)) for f in fields)
     try:
         return _cached(key)

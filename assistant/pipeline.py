@@ -1,11 +1,16 @@
 """The long steps, each resumable and with progress: load the demo, index, train, summarise.
 
-`bootstrap` is what `make run` does before serving: only the missing steps run.
+`bootstrap` is what `make run` does before serving: only the missing steps run. The demo loads
+only into a store that was never initialised: `DATA_DIR/initialised.json` records that a store
+held data, so a missing or replaced database stops the start with an explanation instead of
+filling a production store with the demo (and emptying its vector index).
 """
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
+from pathlib import Path
 
 import numpy as np
 from rich.console import Console
@@ -16,7 +21,7 @@ from assistant.shop import Shop
 from ranking import checkpoint
 from ranking import train as trainer
 from ranking.repeat import Repeat
-from records import Event, Product
+from records import Event, Product, utcnow
 
 console = Console(stderr=True)
 
@@ -69,18 +74,59 @@ def summarize_all(shop: Shop, refresh: bool = False, limit: int | None = None) -
     return len(todo)
 
 
+class StoreLost(RuntimeError):
+    """The store is empty but this data directory says it held data."""
+
+
+def marker(shop: Shop) -> Path:
+    return shop.settings.data_dir / "initialised.json"
+
+
+def mark_initialised(shop: Shop) -> None:
+    """Records that this data directory's store holds data (once; the first date is kept)."""
+    path = marker(shop)
+    if not path.exists():
+        from sqlalchemy.engine import make_url
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        database = make_url(shop.settings.db_url).render_as_string(hide_password=True)
+        path.write_text(json.dumps({"at": utcnow().isoformat(timespec="seconds"), "database": database}))
+
+
+def check_not_lost(shop: Shop) -> None:
+    """Raises `StoreLost` when the store is empty although it was initialised before (the marker,
+    or a vector index holding products, says so)."""
+    if shop.store.count_products():
+        return
+    path, indexed = marker(shop), shop.vectors.count()
+    if not path.exists() and not indexed:
+        return
+    since = json.loads(path.read_text()).get("at", "?") if path.exists() else "?"
+    raise StoreLost(
+        f"the store ({shop.settings.db_url.split('://')[0]}) holds no products, but this data directory was initialised "
+        f"on {since} and its vector index holds {indexed}: the database is missing or was replaced. Nothing was changed. "
+        f"Restore the database (or point DATABASE_URL at it); to start afresh on purpose, delete {path} and the vector index."
+    )
+
+
 def bootstrap(shop: Shop) -> None:
-    """Loads the demo if the store is empty, indexes what changed, trains if no model exists."""
+    """Loads the demo into a never-initialised store, indexes what changed (rebuilding a broken
+    index from the store), trains if no model exists."""
+    check_not_lost(shop)
     if shop.store.count_products() == 0:
-        console.print("[bold]1/3[/] store is empty: loading the demo catalog …")
+        console.print("[bold]1/3[/] store was never initialised: loading the demo catalog …")
         report = ingest_demo(shop.store)
         console.print(
             f"      {report.products_changed} products, {report.users_added} shoppers, {report.events_added} events, {report.reviews_added} reviews"
         )
     else:
         console.print(f"[bold]1/3[/] store holds {shop.store.count_products()} products")
-    console.print("[bold]2/3[/] vector index: embedding new or changed products …")
-    report = shop.index()
+    mark_initialised(shop)
+    if shop.vectors.broken:
+        console.print(f"[bold yellow]2/3[/] vector index unreadable ({shop.vectors.broken}): rebuilding it from the store …")
+    else:
+        console.print("[bold]2/3[/] vector index: embedding new or changed products …")
+    report = shop.index(rebuild=bool(shop.vectors.broken))
     console.print(f"      {report.embedded} embedded, {report.unchanged} unchanged, {report.deleted} removed")
     if shop.ranker is None:
         console.print("[bold]3/3[/] no ranker yet: training the two-tower model …")

@@ -36,8 +36,10 @@ class Settings(BaseSettings):
     llm_threads: int = 1
     llm_ctx: int = 2048
     llm_max_tokens: int = 120
-    llm_timeout_s: float = 20.0
+    llm_timeout_s: float = 20.0  # the most one LLM call may take, whatever arrives meanwhile
+    llm_connect_timeout_s: float = 2.0  # an LLM server that cannot be reached fails this fast
     llm_first_prose_s: float = 2.5  # no verified sentence by then: the facts' wording is shown, the LLM stops
+    llm_understand_s: float = 2.5  # cards wait at most this long for the LLM's reading of a message
     llm_enabled: bool = True
     # LLM prose under the cards. Unset: on with an OpenAI-compatible server; for the in-process model,
     # on only once `shopassist eval explain` measured it passing the verifier at least

@@ -46,7 +46,7 @@ from retrieval.backends import open_vector_store
 from retrieval.embedder import Embedder, get_embedder
 from retrieval.indexer import SyncReport, sync
 from retrieval.recall import Recall
-from retrieval.vectorstore import VectorStore
+from retrieval.vectorstore import IndexUnavailable, VectorStore
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +124,15 @@ class Shop:
         get_llm(self.settings)
 
     def index(self, rebuild: bool = False, progress: bool = True) -> SyncReport:
+        """Brings the vector index in line with the store (only what changed is embedded);
+        `rebuild` starts from an empty collection (a new model, a broken index). An empty store
+        never empties a populated index: that is a lost database, not a wish."""
+        held = 0 if self.vectors.broken else self.vectors.count()
+        if held and not self.store.count_products():
+            raise IndexUnavailable(
+                f"the store holds no products but the vector index holds {held}: the database looks missing or replaced, "
+                "so the index was left as it is. Restore the database first."
+            )
         if rebuild:  # a fresh collection: the new model may have another dimension
             self.vectors.drop()
         stats = self.store.product_stats()

@@ -222,6 +222,11 @@ def event_id(event: Event) -> str:
     return hashlib.sha1(key.encode()).hexdigest()
 
 
+def keyed_event_id(user_id: str, key: str) -> str:
+    """The id of an event its sender named (a client's id or Idempotency-Key), per shopper."""
+    return hashlib.sha1(f"key|{user_id}|{key}".encode()).hexdigest()
+
+
 def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -356,10 +361,23 @@ class Store:
             row = s.get(UserRow, user_id)
             return User(id=row.id, name=row.name, attributes=row.attributes or {}) if row else None
 
-    def list_users(self, limit: int = 200) -> list[User]:
+    def list_users(self, limit: int = 200, query: str = "", offset: int = 0) -> list[User]:
+        """Shoppers by id, those whose id or name holds `query` (any case), a page at a time."""
+        stmt = select(UserRow)
+        if query:
+            like = f"%{query.lower()}%"
+            stmt = stmt.where(func.lower(UserRow.id).like(like) | func.lower(UserRow.name).like(like))
         with self.session() as s:
-            rows = s.scalars(select(UserRow).order_by(UserRow.id).limit(limit))
+            rows = s.scalars(stmt.order_by(UserRow.id).offset(offset).limit(limit))
             return [User(id=r.id, name=r.name, attributes=r.attributes or {}) for r in rows]
+
+    def count_users(self, query: str = "") -> int:
+        stmt = select(func.count()).select_from(UserRow)
+        if query:
+            like = f"%{query.lower()}%"
+            stmt = stmt.where(func.lower(UserRow.id).like(like) | func.lower(UserRow.name).like(like))
+        with self.session() as s:
+            return int(s.scalar(stmt) or 0)
 
     def add_events(self, events: Iterable[Event]) -> list[Event]:
         """Stores events not seen before (by id) and returns those; unknown users are created."""

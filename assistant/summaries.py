@@ -5,19 +5,23 @@ reasons use, learned once from the store's own reviews."""
 
 from __future__ import annotations
 
+import copy
+import logging
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from assistant.llm import get_llm
+from assistant.llm import get_llm, within
 from assistant.reviews import Polarity, fit_polarity, generic, sentence_polarity, summarize
 from assistant.reword import abstract_summary, reword_summary
 from assistant.settings import Settings
 from assistant.store import Store
 from assistant.verifier import Verifier
 from retrieval.embedder import Embedder
+
+log = logging.getLogger(__name__)
 
 POLARITY_PRODUCTS = 400  # the most products whose reviews teach the polarity model
 POLARITY_REVIEWS = 20  # reviews read per product for it
@@ -62,7 +66,15 @@ class Summaries:
         if llm is not None:  # reworded (or rewritten) where the verifier allows; the quotes stay beside
             style = self.settings.summary_style
             rewrite = abstract_summary if style == "abstractive" else reword_summary
-            self.stats.update({f"{style}_{k}": n for k, n in rewrite(data, llm, self.verifier(), self.embedder.encode).items()})
+            draft = copy.deepcopy(data)  # a late rewrite must not touch what is served meanwhile
+            try:
+                counts = within(self.settings.llm_timeout_s, lambda: rewrite(draft, llm, self.verifier(), self.embedder.encode))
+            except TimeoutError as exc:  # served extractive, and not cached: the next request tries again
+                log.warning("summary of %s: %s; served extractive", product_id, exc)
+                self.stats["summary_llm_timeout"] += 1
+                return data
+            data = draft
+            self.stats.update({f"{style}_{k}": n for k, n in counts.items()})
         self.store.save_summary(product_id, data, count)
         return data
 

@@ -25,7 +25,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints, ValidationError
 
-from assistant.llm import LLM
+from assistant.llm import LLM, within
 from assistant.prompts import render
 from assistant.understand import BASIC_COLORS, Request, Vocabulary, match_terms, number_word_runs
 
@@ -200,11 +200,18 @@ def extract(llm: LLM, message: str, vocab: Vocabulary) -> Extracted | None:
     return None
 
 
-def understand_with_llm(req: Request, message: str, vocab: Vocabulary, llm: LLM | None) -> tuple[Request, Grounded | None]:
-    """The parser's request, filled in by the LLM where it can; unchanged when it cannot."""
+def understand_with_llm(
+    req: Request, message: str, vocab: Vocabulary, llm: LLM | None, budget_s: float = 2.5
+) -> tuple[Request, Grounded | None]:
+    """The parser's request, filled in by the LLM where it can; unchanged when it cannot, or when
+    the LLM has not answered within `budget_s` (cards never wait longer for it)."""
     if llm is None or req.intent != "search":
         return req, None
-    raw = extract(llm, message, vocab)
+    try:
+        raw = within(budget_s, lambda: extract(llm, message, vocab))
+    except TimeoutError as exc:
+        log.warning("query understanding: %s; the parser's reading stands", exc)
+        return req, None
     if raw is None:
         return req, None
     grounded = ground(raw, message, vocab)

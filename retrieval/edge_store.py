@@ -1,12 +1,18 @@
 """The embedded backend: Qdrant's engine in-process (`qdrant-edge-py`), on disk under `data/`.
 
-One process may open a shard at a time (the engine locks its WAL), so the app opens it once.
+One process may open a shard at a time (the engine locks its WAL), so the app opens it once and
+writes who holds it to `owner.json`: a second process is told which one, and what to do.
+An index that cannot be read (corrupt, half-deleted) is reported as `broken`, never fatal: the
+store holds everything it is built from, and `shopassist index --rebuild` rebuilds it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import shutil
+import sys
 import tarfile
 import threading
 from pathlib import Path
@@ -45,6 +51,8 @@ from retrieval.vectorstore import (
     SPARSE,
     Hit,
     IndexedItem,
+    IndexLocked,
+    IndexUnavailable,
     SparseVec,
     VectorStore,
     by_score,
@@ -55,6 +63,8 @@ from retrieval.vectorstore import (
 )
 
 HNSW_EF = 128  # search breadth: the default lost against exact search (bench/results/NOTES.md)
+# what a list by popularity needs of each product (the whole payload costs 10 ms for 50 points)
+TOP_FIELDS = ["product_id", "title", "brand", "category", "price", "popularity"]
 SCHEMA = {"keyword": PayloadSchemaType.Keyword, "float": PayloadSchemaType.Float, "bool": PayloadSchemaType.Bool}
 
 
@@ -83,24 +93,62 @@ class EdgeStore(VectorStore):
         self.root = Path(path)
         self.shard_dir = self.root / "shard"
         self.meta_file = self.root / "index.json"
+        self.owner_file = self.root / "owner.json"
         self._lock = threading.RLock()  # the engine is thread-safe; this guards open/close
-        self.shard: EdgeShard | None = EdgeShard.load(str(self.shard_dir)) if self.meta_file.exists() else None
+        self.shard: EdgeShard | None = None
+        self.broken = None
+        if self.meta_file.exists():
+            self.shard = self._load()
+
+    def _load(self) -> EdgeShard | None:
+        """Opens the shard on disk: a lock held elsewhere is an error that says who holds it; an
+        unreadable shard is `broken` (reported by /readyz, repaired by `index --rebuild`)."""
+        try:
+            shard = EdgeShard.load(str(self.shard_dir))
+        except Exception as exc:
+            if "WouldBlock" in str(exc):
+                raise IndexLocked(self._held_by()) from None
+            self.broken = f"{type(exc).__name__}: {str(exc)[:200]}"
+            return None
+        self._claim()
+        return shard
+
+    def _held_by(self) -> str:
+        owner = {}
+        with contextlib.suppress(OSError, ValueError):  # no owner file: who holds it is unknown
+            owner = json.loads(self.owner_file.read_text())
+        who = f"process {owner['pid']} (`{owner['command']}`)" if owner.get("pid") else "another process"
+        return (
+            f"the vector index {self.root} is open in {who}; the embedded engine allows one process. "
+            "Stop it, or run maintenance through the running server: "
+            "`shopassist index|train|snapshot --server http://HOST:PORT` with an admin API key in SHOPASSIST_API_KEY (README: Operations)."
+        )
+
+    def _claim(self) -> None:
+        command = " ".join([Path(sys.argv[0]).name, *sys.argv[1:3]]) if sys.argv else "?"
+        with contextlib.suppress(OSError):  # a read-only or full disk: the lock still holds, only the message is vaguer
+            self.owner_file.write_text(json.dumps({"pid": os.getpid(), "command": command}))
 
     def _require(self) -> EdgeShard:
         if self.shard is None:
-            raise RuntimeError("the vector index is empty: run `shopassist index` first")
+            if self.broken:
+                raise IndexUnavailable(f"the vector index {self.root} cannot be read ({self.broken}): run `shopassist index --rebuild`")
+            raise IndexUnavailable("the vector index is empty: run `shopassist index` first")
         return self.shard
 
     def ensure(self, dim: int) -> None:
         with self._lock:
             if self.shard is not None:
                 return
+            if self.broken:  # a broken index is rebuilt on purpose (`index --rebuild`), never overwritten
+                self._require()
             self.root.mkdir(parents=True, exist_ok=True)
             config = EdgeConfig(
                 vectors={DENSE: EdgeVectorParams(size=dim, distance=Distance.Cosine)},
                 sparse_vectors={name: EdgeSparseVectorParams(modifier=Modifier.Idf) for name in (SPARSE, GRAMS)},
             )
             self.shard = EdgeShard.create(str(self.shard_dir), config)
+            self._claim()
             for name, kind in INDEXED_FIELDS.items():
                 self.shard.update(UpdateOperation.create_field_index(name, SCHEMA[kind]))
             self.set_meta({"dim": dim})
@@ -125,13 +173,14 @@ class EdgeStore(VectorStore):
             query = Query.Nearest(_sparse(sparse), using=using)
         params = SearchParams(exact=True) if exact else SearchParams(hnsw_ef=HNSW_EF)
         req = QueryRequest(limit=limit, query=query, filter=edge_filter(constraints, only_ids), with_payload=True, params=params)
-        return by_score([Hit(payload_of(p)["product_id"], float(p.score), payload_of(p)) for p in shard.query(req)])
+        # `.payload` converts from the engine on every access: read it once per point
+        return by_score([Hit(pl["product_id"], float(p.score), pl) for p in shard.query(req) for pl in (payload_of(p),)])
 
     def top_by(self, key: str, constraints: Constraints | None = None, limit: int = 50) -> list[Hit]:
         records, _ = self._require().scroll(
-            ScrollRequest(limit=limit, filter=edge_filter(constraints), with_payload=True, order_by=OrderBy(key, Direction.Desc))
+            ScrollRequest(limit=limit, filter=edge_filter(constraints), with_payload=TOP_FIELDS, order_by=OrderBy(key, Direction.Desc))
         )
-        return [Hit(payload_of(r)["product_id"], float(payload_of(r).get(key) or 0.0), payload_of(r)) for r in records]
+        return [Hit(pl["product_id"], float(pl.get(key) or 0.0), pl) for r in records for pl in (payload_of(r),)]
 
     def vectors(self, product_ids: list[str]) -> dict[str, np.ndarray]:
         if not product_ids or self.shard is None:
@@ -154,7 +203,11 @@ class EdgeStore(VectorStore):
         return self.shard.info().points_count if self.shard is not None else 0
 
     def get_meta(self) -> dict[str, Any]:
-        return json.loads(self.meta_file.read_text()) if self.meta_file.exists() else {}
+        try:
+            return json.loads(self.meta_file.read_text()) if self.meta_file.exists() else {}
+        except ValueError:  # a torn write: the index is rebuilt from the store
+            self.broken = self.broken or f"{self.meta_file} is not JSON"
+            return {}
 
     def set_meta(self, meta: dict[str, Any]) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
@@ -164,6 +217,7 @@ class EdgeStore(VectorStore):
         with self._lock:
             self.close()
             shutil.rmtree(self.root, ignore_errors=True)
+            self.broken = None
 
     def optimize(self) -> None:
         if self.shard is not None:
@@ -176,23 +230,35 @@ class EdgeStore(VectorStore):
                 self.shard.flush()
                 self.shard.close()
                 self.shard = None
+                self.owner_file.unlink(missing_ok=True)
             try:
                 with tarfile.open(target, "w:gz") as tar:
                     tar.add(self.root, arcname="qdrant")
             finally:
                 if self.meta_file.exists():
-                    self.shard = EdgeShard.load(str(self.shard_dir))
+                    self.shard = self._load()
         return target
 
     def restore(self, archive: Path) -> None:
+        """Replaces the index with a snapshot; an archive that is not one leaves the index as it was."""
+        staging = self.root.parent / "_restore"
+        shutil.rmtree(staging, ignore_errors=True)
+        try:
+            with tarfile.open(archive) as tar:
+                tar.extractall(staging, filter="data")
+            if not (staging / "qdrant" / "index.json").exists():
+                raise tarfile.TarError("no qdrant/index.json inside")
+        except (tarfile.TarError, OSError) as exc:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise IndexUnavailable(f"{archive} is not an index snapshot ({exc}); the index was not touched") from None
         with self._lock:
             self.close()
             shutil.rmtree(self.root, ignore_errors=True)
-            with tarfile.open(archive) as tar:
-                tar.extractall(self.root.parent / "_restore", filter="data")
-            shutil.move(str(self.root.parent / "_restore" / "qdrant"), str(self.root))
-            shutil.rmtree(self.root.parent / "_restore", ignore_errors=True)
-            self.shard = EdgeShard.load(str(self.shard_dir))
+            shutil.move(str(staging / "qdrant"), str(self.root))
+            shutil.rmtree(staging, ignore_errors=True)
+            self.broken = None
+            self.shard = self._load()
+            self._require()
 
     def close(self) -> None:
         with self._lock:
@@ -200,3 +266,4 @@ class EdgeStore(VectorStore):
                 self.shard.flush()
                 self.shard.close()
                 self.shard = None
+                self.owner_file.unlink(missing_ok=True)

@@ -74,8 +74,18 @@ def named_vectors(item: IndexedItem, sparse_vector: Callable[[SparseVec], Any]) 
     return out
 
 
+class IndexUnavailable(RuntimeError):
+    """The vector index cannot be used now; the message says why and what to do."""
+
+
+class IndexLocked(IndexUnavailable):
+    """Another process holds the embedded index (the engine allows one)."""
+
+
 class VectorStore(ABC):
     """What retrieval needs from a vector engine; `EdgeStore` and `RemoteStore` implement it."""
+
+    broken: str | None = None  # why the index on disk cannot be read (`index --rebuild` repairs it)
 
     @abstractmethod
     def ensure(self, dim: int) -> None:

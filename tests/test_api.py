@@ -129,3 +129,34 @@ def test_openapi_and_pages(client):
     assert client.get("/docs").status_code == 200
     page = client.get("/")
     assert page.status_code == 200 and "/static/widget.js" in page.text
+
+
+def test_retried_events_are_stored_once(fresh_client, fresh_shop):
+    me = shopper_token(fresh_shop, "u07")
+    before = fresh_shop.store.count_events()
+    body = {"user_id": "u07", "product_id": "coffee-01a", "kind": "purchase"}
+    first = fresh_client.post("/v1/events", json={**body, "id": "order-77-line-1"}, headers=me).json()
+    retry = fresh_client.post("/v1/events", json={**body, "id": "order-77-line-1"}, headers=me).json()
+    assert first["stored"] and not retry["stored"] and first["event_id"] == retry["event_id"]
+    keyed = [fresh_client.post("/v1/events", json=body, headers={**me, "Idempotency-Key": "k-1"}).json()["stored"] for _ in range(3)]
+    assert keyed == [True, False, False]
+    bare = [fresh_client.post("/v1/events", json={**body, "kind": "view"}, headers=me).json()["stored"] for _ in range(2)]
+    assert bare == [True, False]  # the same event again within the minute is a retry
+    assert fresh_shop.store.count_events() == before + 3
+
+
+def test_the_console_finds_customers_by_id_or_name_a_page_at_a_time(client):
+    agent_login(client, "sam", "agent")
+    page = client.get("/agent/api/customers", params={"limit": 5}).json()
+    assert len(page["customers"]) == 5 and page["total"] >= 24
+    rest = client.get("/agent/api/customers", params={"limit": 5, "offset": 5}).json()["customers"]
+    assert not {c["id"] for c in rest} & {c["id"] for c in page["customers"]}
+    chloe = client.get("/agent/api/customers", params={"q": "chloe"}).json()
+    assert [c["id"] for c in chloe["customers"]] == ["u03"] and chloe["total"] == 1
+
+
+def test_visitors_are_not_customers(fresh_client, fresh_shop):
+    before = fresh_shop.store.count_users()
+    for n in range(3):
+        fresh_client.post("/v1/chat", json={"message": "a french press", "stream": False}, headers={"X-Visitor-Id": f"v_{n:032d}"})
+    assert fresh_shop.store.count_users() == before

@@ -61,6 +61,26 @@ def test_jsonl_events_without_id_are_deduplicated(store, tmp_path):
     assert report.events_added == 1
 
 
+def test_events_without_time_or_id_are_stored_once_however_often_the_file_is_loaded(store, tmp_path):
+    store.upsert_products([Product(id="p1", title="Mug"), Product(id="p2", title="Cup")])
+    path = tmp_path / "e.jsonl"
+    rows = [{"user_id": "u", "product_id": "p1", "kind": "view"}] * 2 + [{"user_id": "u", "product_id": "p2", "kind": "purchase"}]
+    path.write_text("\n".join(json.dumps(r) for r in rows))
+    assert ingest_file(store, "events", path).events_added == 3  # two identical views are two views
+    path.write_text("\n".join(json.dumps(r) for r in reversed(rows)))  # edited: same rows, another order
+    assert ingest_file(store, "events", path, force=True).events_added == 0
+    assert store.count_events() == 3
+
+
+def test_an_event_from_year_one_is_refused_with_its_reason(store, tmp_path):
+    store.upsert_products([Product(id="p1", title="Mug")])
+    path = tmp_path / "e.jsonl"
+    path.write_text(json.dumps({"user_id": "u", "product_id": "p1", "kind": "view", "ts": "0001-01-01T00:00:00"}))
+    with pytest.raises(ValueError, match="between 1970"):
+        ingest_file(store, "events", path)
+    assert store.count_events() == 0
+
+
 def test_interrupted_ingest_resumes_where_it_stopped(store):
     products = [Product(id=f"p{i}", title=f"Thing {i}") for i in range(10)]
 

@@ -76,3 +76,37 @@ def test_query_understanding_through_an_openai_compatible_server(openai_server, 
     assert extract(llm, message, VOCAB) is not None, "the server's JSON mode must give parseable JSON"
     merged, grounded = understand_with_llm(understand(message, VOCAB), message, VOCAB, llm)
     assert grounded is not None and all(b in VOCAB.brands for b in merged.constraints.brands)
+
+
+def test_an_llm_that_accepts_and_never_answers_holds_back_nothing(demo_shop):
+    """A server that takes the connection and stays silent: the cards come within the
+    understanding budget and the facts' wording within the first-prose budget, not after the
+    20 s call timeout (the budgets hold even when no chunk ever arrives)."""
+    import socket
+    import threading
+    import time
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    held: list[socket.socket] = []
+    threading.Thread(target=lambda: [held.append(listener.accept()[0]) for _ in range(16)], daemon=True).start()
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}/v1"
+    demo_shop.settings = make_settings(
+        demo_shop.settings.data_dir, llm_base_url=url, llm_understand_s=1.0, llm_first_prose_s=1.0, llm_timeout_s=20.0
+    )
+    try:
+        started = time.monotonic()
+        turn = demo_shop.chat("a quiet keyboard", "silent")
+        cards = next(turn)
+        to_cards = time.monotonic() - started
+        done = list(turn)[-1]
+        to_done = time.monotonic() - started
+    finally:
+        demo_shop.settings = make_settings(demo_shop.settings.data_dir)
+        listener.close()
+        for s in held:
+            s.close()
+    assert cards.items and held, "the LLM server was asked (and never answered)"
+    assert to_cards < 5 and to_done < 8, f"cards after {to_cards:.1f} s, done after {to_done:.1f} s"
+    assert done.report.fallback and (done.report.slow_start or done.report.timeout)

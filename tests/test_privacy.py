@@ -108,7 +108,7 @@ def test_the_command_line_exports_forgets_and_manages_keys_and_agents(tmp_path, 
     assert "backend" in listed and key.split("_", 2)[2] not in listed
     assert run(["apikey", "revoke", key.split("_")[1]], tmp_path, monkeypatch).exit_code == 0
     assert "revoked" in run(["apikey", "list"], tmp_path, monkeypatch).output
-    assert run(["apikey", "create", "--name", "x", "--scopes", "admin"], tmp_path, monkeypatch).exit_code != 0
+    assert run(["apikey", "create", "--name", "x", "--scopes", "superuser"], tmp_path, monkeypatch).exit_code != 0
 
     r = run(["agent", "add", "sam"], tmp_path, monkeypatch, input="correct horse battery\ncorrect horse battery\n")
     assert r.exit_code == 0, r.output

@@ -129,7 +129,7 @@ def test_api_keys_are_stored_hashed_and_shown_once(fresh_shop):
     assert identity.check_api_key(fresh_shop.store, key[:-1] + ("x" if key[-1] != "x" else "y")) is None
     assert all("key_hash" not in k for k in fresh_shop.store.api_keys())
     with pytest.raises(ValueError, match="unknown scope"):
-        identity.create_api_key(fresh_shop.store, "x", ["admin"])
+        identity.create_api_key(fresh_shop.store, "x", ["superuser"])
 
 
 # ---- agents ----------------------------------------------------------------------------------------------

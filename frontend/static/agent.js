@@ -47,6 +47,28 @@
   });
   select.addEventListener("change", () => load(select.value));
 
+  // The customer list: searched and paged on the server (a store has more than fit a list).
+  const find = document.getElementById("find");
+  const found = document.getElementById("found");
+  const more = document.getElementById("more-customers");
+  let query = "", shown = select.options.length;
+  async function customers(append) {
+    const res = await fetch(`/agent/api/customers?q=${encodeURIComponent(query)}&offset=${append ? shown : 0}&limit=50`);
+    if (!res.ok) return;
+    const data = await res.json();
+    const options = data.customers.map((c) => `<option value="${esc(c.id)}">${esc(c.name || c.id)} (${esc(c.id)})</option>`).join("");
+    if (append) select.insertAdjacentHTML("beforeend", options); else select.innerHTML = options;
+    shown = select.options.length;
+    found.textContent = `${shown} of ${data.total} customers`;
+    more.hidden = shown >= data.total;
+  }
+  let typing = null;
+  find.addEventListener("input", () => {
+    clearTimeout(typing);
+    typing = setTimeout(() => { query = find.value.trim(); customers(false); }, 250);
+  });
+  more.addEventListener("click", () => customers(true));
+
   // Conversations handed over to a person: the queue, the transcript, the reply.
   const queue = document.getElementById("queue");
   const reply = document.getElementById("reply");

@@ -1,0 +1,267 @@
+"""A bounded load test against a real server on 127.0.0.1: N concurrent shoppers for D seconds.
+
+Each shopper is a loop of what a shopper's page does: recommendations for them, a product view
+(an event with its own id, so a retry would be recognised), and every few steps a chat turn over
+SSE (time to cards, time to the final text). Shoppers pause between steps (exponential think
+time, mean `--think`); `--think 0` is the saturation test (every shopper fires back to back).
+At the end, the events the clients saw accepted are counted in the store: written = stored.
+
+    .venv/bin/python bench/load.py [--shoppers 16 64] [--seconds 60] [--llm none inprocess server]
+
+Prints figures and writes bench/results/load.{json,md}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "results"
+BIN = Path(sys.executable).parent
+QUERIES = ["a quiet keyboard", "running shoes under $120", "espresso machine", "cheaper", "in black", "waterproof jacket", "show more"]
+
+
+def pct(xs: list[float]) -> dict[str, float]:
+    if not xs:
+        return {"n": 0}
+    return {"p50_ms": round(float(np.percentile(xs, 50)), 1), "p99_ms": round(float(np.percentile(xs, 99)), 1), "n": len(xs)}
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def prepare(data: Path) -> str:
+    """A data directory with the demo shop bootstrapped (ingest, index, train) and an API key."""
+    env = {**os.environ, "DATA_DIR": str(data)}
+    subprocess.run([BIN / "shopassist", "ingest", "--demo"], env=env, check=True, capture_output=True)
+    subprocess.run([BIN / "shopassist", "index"], env=env, check=True, capture_output=True)
+    subprocess.run([BIN / "shopassist", "train", "--epochs", "8"], env=env, check=True, capture_output=True)
+    out = subprocess.run(
+        [BIN / "shopassist", "apikey", "create", "--name", "bench", "--scopes", "recommend,events,chat"],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return next(w for w in out.split() if w.startswith("sa_"))
+
+
+class Server:
+    """`shopassist serve` in its own process, with the LLM where `llm` says."""
+
+    def __init__(self, data: Path, llm: str):
+        self.port, self.data, self.llm, self.procs = free_port(), data, llm, []
+
+    def __enter__(self) -> str:
+        env = {**os.environ, "DATA_DIR": str(self.data), "RATE_LIMIT_PER_MINUTE": "0", "LLM_UNDERSTANDING": "0"}
+        if self.llm == "none":
+            env["LLM_ENABLED"] = "0"
+        else:  # prose on, so the LLM is on every chat turn (the bundled model's is off by default)
+            env["LLM_PROSE"] = "1"
+        if self.llm == "server":
+            from assistant.llm import bundled_gguf
+
+            port = free_port()
+            cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(bundled_gguf()), "--port", str(port)]
+            self.procs.append(
+                subprocess.Popen([*cmd, "--n_ctx", "2048", "--n_threads", "1"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            )
+            env |= {"LLM_BASE_URL": f"http://127.0.0.1:{port}/v1", "LLM_MODEL": "local"}
+            wait_for(f"http://127.0.0.1:{port}/v1/models")
+        log = open(self.data / f"serve-{self.llm}.log", "w")
+        self.procs.append(
+            subprocess.Popen([BIN / "shopassist", "serve", "--port", str(self.port), "--no-bootstrap"], env=env, stdout=log, stderr=log)
+        )
+        base = f"http://127.0.0.1:{self.port}"
+        wait_for(f"{base}/readyz")
+        return base
+
+    def __exit__(self, *exc) -> None:
+        for p in reversed(self.procs):
+            p.terminate()
+            p.wait(20)
+
+
+def wait_for(url: str, seconds: float = 180) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"{url} did not come up")
+
+
+async def chat_turn(client: httpx.AsyncClient, headers: dict, user: str, session: str, message: str) -> tuple[float, float, bool]:
+    """(ms to the cards event, ms to the done event, ok)."""
+    started, cards, done, ok = time.perf_counter(), 0.0, 0.0, False
+    body = {"message": message, "user_id": user, "session_id": session}
+    async with client.stream("POST", "/v1/chat", json=body, headers=headers) as r:
+        if r.status_code != 200:
+            return 0.0, 0.0, False
+        async for line in r.aiter_lines():
+            if line.startswith("event: cards"):
+                cards = (time.perf_counter() - started) * 1000
+            elif line.startswith("event: done"):
+                done, ok = (time.perf_counter() - started) * 1000, True
+            elif line.startswith("event: error"):
+                return cards, 0.0, False
+    return cards, done, ok and cards > 0
+
+
+async def shopper(i: int, base: str, key: str, users: list[str], products: list[str], until: float, think: float, out: dict) -> None:
+    rng = random.Random(i)
+    headers = {"Authorization": f"Bearer {key}"}
+    user, session = rng.choice(users), uuid.uuid4().hex
+    async with httpx.AsyncClient(base_url=base, timeout=120) as client:
+        step = 0
+        while time.monotonic() < until:
+            step += 1
+            try:
+                t = time.perf_counter()
+                r = await client.post("/v1/recommendations", json={"user_id": user, "k": 8}, headers=headers)
+                out["recommend"].append((time.perf_counter() - t) * 1000)
+                out["errors"] += r.status_code != 200
+                t = time.perf_counter()
+                body = {"id": uuid.uuid4().hex, "user_id": user, "product_id": rng.choice(products), "kind": "view"}
+                r = await client.post("/v1/events", json=body, headers=headers)
+                out["event"].append((time.perf_counter() - t) * 1000)
+                out["events_accepted"] += r.status_code == 201 and r.json()["stored"]
+                out["errors"] += r.status_code != 201
+                if step % 3 == 1:
+                    cards, done, ok = await chat_turn(client, headers, user, session, rng.choice(QUERIES))
+                    out["errors"] += not ok
+                    if ok:
+                        out["chat_cards"].append(cards)
+                        out["chat_done"].append(done)
+            except httpx.HTTPError as exc:
+                out["errors"] += 1
+                out["error_kinds"].append(type(exc).__name__)
+            if think:
+                await asyncio.sleep(rng.expovariate(1 / think))
+
+
+def run_load(base: str, key: str, data: Path, shoppers: int, seconds: float, think: float) -> dict:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(f"sqlite:///{data / 'shop.db'}")
+    with engine.connect() as c:
+        users = [r[0] for r in c.execute(text("SELECT DISTINCT user_id FROM events"))]
+        products = [r[0] for r in c.execute(text("SELECT id FROM products"))]
+        before = c.execute(text("SELECT COUNT(*) FROM events")).scalar_one()
+    out: dict = {"recommend": [], "event": [], "chat_cards": [], "chat_done": [], "errors": 0, "events_accepted": 0, "error_kinds": []}
+    until = time.monotonic() + seconds
+    started = time.monotonic()
+
+    async def everyone() -> None:
+        await asyncio.gather(*(shopper(i, base, key, users, products, until, think, out) for i in range(shoppers)))
+
+    asyncio.run(everyone())
+    elapsed = time.monotonic() - started
+    with engine.connect() as c:
+        stored = c.execute(text("SELECT COUNT(*) FROM events")).scalar_one() - before
+    requests = len(out["recommend"]) + len(out["event"]) + len(out["chat_cards"])
+    return {
+        "shoppers": shoppers,
+        "seconds": round(elapsed, 1),
+        "think_s": think,
+        "requests_per_s": round(requests / elapsed, 1),
+        "recommendations_per_s": round(len(out["recommend"]) / elapsed, 1),
+        "recommendations": pct(out["recommend"]),
+        "events": pct(out["event"]),
+        "chat_time_to_cards": pct(out["chat_cards"]),
+        "chat_time_to_final_text": pct(out["chat_done"]),
+        "errors": out["errors"],
+        "error_kinds": sorted(set(out["error_kinds"])),
+        "events_written": out["events_accepted"],
+        "events_stored": stored,
+    }
+
+
+def markdown(report: dict) -> str:
+    lines = [
+        "# Load test: concurrent shoppers against one server on 127.0.0.1",
+        "",
+        f"Machine: {report['machine']}. Demo shop ({report['products']} products), one `shopassist serve` process, "
+        f"{report['seconds']} s per row. A shopper loops: recommendations, a view event, and every third step a chat turn "
+        "(SSE); `think` is the mean pause between steps (0 = back to back, the saturation test).",
+        "",
+        "| LLM | shoppers | think s | req/s | recs p50 / p99 ms | events p50 / p99 ms | chat to cards p50 / p99 ms "
+        "| chat to final text p50 / p99 ms | errors | events written / stored |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in report["runs"]:
+
+        def two(k: str, r=r) -> str:
+            v = r[k]
+            return f"{v['p50_ms']} / {v['p99_ms']}" if v.get("n") else "-"
+
+        lines.append(
+            f"| {r['llm']} | {r['shoppers']} | {r['think_s']} | {r['requests_per_s']} | {two('recommendations')} | {two('events')} "
+            f"| {two('chat_time_to_cards')} | {two('chat_time_to_final_text')} | {r['errors']} | {r['events_written']} / {r['events_stored']} |"
+        )
+    lines += [
+        "",
+        "LLM: `none` = LLM off (answers in the facts' wording); `inprocess` = the bundled model inside the server "
+        "(prose on); `server` = the same model in its own `llama_cpp.server` process (prose on).",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def machine() -> str:
+    import platform
+
+    cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines() if ln.startswith("model name")), "?")
+    mem = next((int(ln.split()[1]) // 2**20 for ln in Path("/proc/meminfo").read_text().splitlines() if ln.startswith("MemTotal")), 0)
+    return f"{os.cpu_count()} cores ({cpu}), {mem} GiB RAM, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--shoppers", type=int, nargs="+", default=[16, 64])
+    ap.add_argument("--seconds", type=float, default=60)
+    ap.add_argument("--think", type=float, nargs="+", default=[1.0, 0.0])
+    ap.add_argument("--llm", nargs="+", default=["none", "inprocess", "server"])
+    ap.add_argument("--llm-shoppers", type=int, default=16, help="Shoppers for the LLM rows (the in-process model is slow)")
+    args = ap.parse_args()
+    data = Path(tempfile.mkdtemp(prefix="shopassist-load-"))
+    print(f">> preparing the demo shop in {data}", flush=True)
+    key = prepare(data)
+    runs = []
+    for llm in args.llm:
+        with Server(data, llm) as base:
+            plans = [(n, t) for n in args.shoppers for t in args.think] if llm == "none" else [(args.llm_shoppers, args.think[0])]
+            for shoppers, think in plans:
+                print(f">> llm={llm} shoppers={shoppers} think={think}s for {args.seconds:g} s", flush=True)
+                row = {"llm": llm, **run_load(base, key, data, shoppers, args.seconds, think)}
+                print(json.dumps(row), flush=True)
+                runs.append(row)
+    report = {"machine": machine(), "products": 164, "seconds": args.seconds, "runs": runs}
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "load.json").write_text(json.dumps(report, indent=2))
+    (OUT / "load.md").write_text(markdown(report))
+    print(markdown(report))
+
+
+if __name__ == "__main__":
+    main()
