@@ -24,7 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import console, ops, pages, v1
-from api.ratelimit import RateLimiter
+from api.ratelimit import make_limiter
 from api.security import BodyLimit, client_ip, security_headers
 from assistant.settings import Settings, get_settings
 from assistant.shop import Shop
@@ -63,7 +63,7 @@ def create_app(settings: Settings | None = None, shop: Shop | None = None) -> Fa
     app.include_router(pages.router)
     app.include_router(console.router)
     app.include_router(ops.router)
-    limiter = RateLimiter(settings.rate_limit_per_minute) if settings.rate_limit_per_minute > 0 else None
+    limiter = make_limiter(settings, settings.rate_limit_per_minute) if settings.rate_limit_per_minute > 0 else None
 
     @app.middleware("http")
     async def guard(request: Request, call_next):

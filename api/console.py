@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
-from api.ratelimit import RateLimiter
+from api.ratelimit import RateLimiter, make_limiter
 from api.schemas import AgentChatIn, AgentReplyIn, ChatOut, RecommendationsOut, errors
 from api.security import AGENT_COOKIE, AgentDep, SettingsDep, ShopDep, client_ip, csrf_ok, csrf_token, set_agent_cookie
 from api.v1 import respond
@@ -30,7 +30,7 @@ LOGINS_PER_MINUTE = 10  # per client address: guessing passwords is slow
 def login_limiter(request: Request) -> RateLimiter:
     app = request.app
     if not hasattr(app.state, "login_limiter"):
-        app.state.login_limiter = RateLimiter(LOGINS_PER_MINUTE, burst=LOGINS_PER_MINUTE)
+        app.state.login_limiter = make_limiter(app.state.settings, LOGINS_PER_MINUTE, burst=LOGINS_PER_MINUTE, name="login")
     return app.state.login_limiter
 
 

@@ -106,12 +106,13 @@ def check_llm(shop: Shop) -> dict[str, Any]:
         return {"ok": True, "mode": "off"}
     if not settings.llm_base_url:
         return {"ok": True, "mode": "in-process"}
+    mode = "own process" if settings.llm_own_server else "server"
     started = time.perf_counter()
     try:
         httpx.get(settings.llm_base_url.rstrip("/") + "/models", timeout=LLM_PROBE_S).raise_for_status()
     except httpx.HTTPError as exc:
-        return {"ok": False, "mode": "server", "error": f"{type(exc).__name__}: answers use the facts' wording meanwhile"}
-    return {"ok": True, "mode": "server", "ms": round((time.perf_counter() - started) * 1000)}
+        return {"ok": False, "mode": mode, "error": f"{type(exc).__name__}: answers use the facts' wording meanwhile"}
+    return {"ok": True, "mode": mode, "ms": round((time.perf_counter() - started) * 1000)}
 
 
 # ---- maintenance through the server ------------------------------------------------------------------

@@ -32,14 +32,14 @@ def _store():
     return Store(get_settings().db_url)
 
 
-def _shop():
+def _shop(settings: Settings | None = None):
     """The whole shop; when a running server holds the embedded vector index, one line says so
     and what to do instead of the engine's raw lock error."""
     from assistant.shop import Shop
     from retrieval.vectorstore import IndexLocked
 
     try:
-        return Shop.open(get_settings())
+        return Shop.open(settings or get_settings())
     except IndexLocked as exc:
         _fail(str(exc))
 
@@ -228,34 +228,37 @@ def serve(
     import uvicorn
 
     from api.app import create_app, unsafe_to_serve
+    from assistant.llm_server import LocalLLMServer
     from assistant.pipeline import StoreLost
     from assistant.pipeline import bootstrap as run_bootstrap
 
-    settings = get_settings()
-    shop = _shop()
-    if bootstrap:
-        try:
-            run_bootstrap(shop)
-        except StoreLost as exc:
-            shop.close()
-            _fail(f"not serving: {exc}")
-    if shop.vectors.count():
-        shop.warm_up()
-    host, port = host or settings.host, port or settings.port
-    refusal = unsafe_to_serve(settings, host, shop)
-    if refusal:
-        console.print(f"[bold red]{refusal}[/] (SECURITY.md says how to deploy)")
-        raise typer.Exit(2)
-    if not shop.store.count_agents():
-        console.print("[yellow]no agent accounts yet: the console takes the try-out password AGENT_PASSWORD on this machine only[/]")
-    console.print(f"[bold green]serving[/] on http://{host}:{port}  (widget at /, agent console at /agent, API docs at /docs)")
-    # X-Forwarded-For is believed only from TRUSTED_PROXIES (uvicorn's default trusts 127.0.0.1)
-    proxies = (
-        {"proxy_headers": True, "forwarded_allow_ips": ",".join(settings.trusted_proxies)}
-        if settings.trusted_proxies
-        else {"proxy_headers": False}
-    )
-    uvicorn.run(create_app(settings, shop), host=host, port=port, log_level="info", **proxies)
+    with LocalLLMServer(get_settings()) as settings:  # the local model in its own process (LLM_PROCESS)
+        shop = _shop(settings)
+        if bootstrap:
+            try:
+                run_bootstrap(shop)
+            except StoreLost as exc:
+                shop.close()
+                _fail(f"not serving: {exc}")
+        if shop.vectors.count():
+            shop.warm_up()
+        host, port = host or settings.host, port or settings.port
+        refusal = unsafe_to_serve(settings, host, shop)
+        if refusal:
+            console.print(f"[bold red]{refusal}[/] (SECURITY.md says how to deploy)")
+            raise typer.Exit(2)
+        if not shop.store.count_agents():
+            console.print("[yellow]no agent accounts yet: the console takes the try-out password AGENT_PASSWORD on this machine only[/]")
+        if settings.llm_own_server:
+            console.print(f"LLM: {settings.llm_model} in its own process at {settings.llm_base_url}")
+        console.print(f"[bold green]serving[/] on http://{host}:{port}  (widget at /, agent console at /agent, API docs at /docs)")
+        # X-Forwarded-For is believed only from TRUSTED_PROXIES (uvicorn's default trusts 127.0.0.1)
+        proxies = (
+            {"proxy_headers": True, "forwarded_allow_ips": ",".join(settings.trusted_proxies)}
+            if settings.trusted_proxies
+            else {"proxy_headers": False}
+        )
+        uvicorn.run(create_app(settings, shop), host=host, port=port, log_level="info", **proxies)
 
 
 @agent_app.command("add")

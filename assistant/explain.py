@@ -87,7 +87,7 @@ class Explainer:
         """None when the LLM should write prose; else why not."""
         if self.settings.llm_prose is not None:
             return None if self.settings.llm_prose else "LLM_PROSE is off"
-        if self.settings.llm_base_url:
+        if self.settings.llm_external:
             return None
         rate = self.measured(llm.name)
         if rate is None:

@@ -7,6 +7,7 @@ own history). The LLM may only reword these; the verifier holds it to them.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import numpy as np
 
@@ -125,11 +126,15 @@ def history_reason(
     )
 
 
+@lru_cache(maxsize=50_000)
+def quotable_review_sentences(text: str) -> tuple[str, ...]:
+    """A review's sentences that may be quoted (each card reads its reviews on every answer)."""
+    return tuple(quotable_sentences(text, split_sentences(text)))
+
+
 def review_reason(p: Product, reviews: list[Review], query_vec: np.ndarray | None, encode, polarity=None) -> Reason | None:
     """The praising sentence of a 4-5 star review closest in meaning to the request."""
-    candidates = [
-        (r, s) for r in reviews if r.rating >= 4 for s in quotable_sentences(r.text, split_sentences(r.text)) if len(s.split()) >= 4
-    ]
+    candidates = [(r, s) for r in reviews if r.rating >= 4 for s in quotable_review_sentences(r.text) if len(s.split()) >= 4]
     if not candidates:
         return None
     if query_vec is not None and encode is not None:

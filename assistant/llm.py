@@ -61,12 +61,15 @@ def make_chat_model(settings: Settings) -> BaseChatModel:
         import httpx
         from langchain_openai import ChatOpenAI
 
+        # the bundled model in its own process is sampled as it is in-process
+        own = {"top_p": 0.9, "seed": 7, "extra_body": {"repeat_penalty": 1.15}} if settings.llm_own_server else {}
         return ChatOpenAI(
             base_url=settings.llm_base_url,
             model=settings.llm_model,
             api_key=settings.openai_api_key or "not-needed",
             temperature=0.2,
             max_tokens=settings.llm_max_tokens,
+            **own,
             # connect: a dead host fails fast; read: a server that accepts and never answers
             timeout=httpx.Timeout(settings.llm_timeout_s, connect=settings.llm_connect_timeout_s),
             max_retries=0,
@@ -98,7 +101,7 @@ class LLM:
     def __init__(self, model: BaseChatModel, name: str):
         self.model = model
         self.name = name
-        self.lock = threading.Lock() if name.startswith("llama.cpp") else None
+        self.lock = threading.Lock() if isinstance(model, _in_process()) else None
         self.json_format: dict | None = None  # the JSON mode this endpoint accepted (assistant.understand_llm)
 
     def invoke(self, messages: list, **bind) -> str:
@@ -109,14 +112,21 @@ class LLM:
             return str(model.invoke(messages).content)
 
 
+def _in_process() -> type:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from langchain_community.chat_models import ChatLlamaCpp
+    return ChatLlamaCpp
+
+
 @lru_cache(maxsize=2)
 def _cached(key: tuple) -> LLM:
     settings = Settings(**dict(key))
     model = make_chat_model(settings)
     name = (
         f"openai-compatible:{settings.llm_model}"
-        if settings.llm_base_url
-        else f"llama.cpp:{Path(settings.llm_gguf or bundled_gguf()).name}"
+        if settings.llm_external
+        else f"llama.cpp:{Path(settings.llm_gguf or bundled_gguf()).name}"  # in-process or in its own process: one model
     )
     return LLM(model, name)
 
@@ -135,6 +145,7 @@ def get_llm(settings: Settings) -> LLM | None:
         "llm_max_tokens",
         "llm_timeout_s",
         "llm_connect_timeout_s",
+        "llm_own_server",
     )
     key = tuple((f, getattr(settings, f)) for f in fields)
     try:

@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     llm_first_prose_s: float = 2.5  # no verified sentence by then: the facts' wording is shown, the LLM stops
     llm_understand_s: float = 2.5  # cards wait at most this long for the LLM's reading of a message
     llm_enabled: bool = True
+    # where `serve` runs the local model: its own llama_cpp.server process (out of the request
+    # path), or inside the server; an LLM_BASE_URL is used as it is
+    llm_process: Literal["server", "inprocess"] = "server"
+    llm_own_server: bool = False  # set by `serve`: LLM_BASE_URL is the shop's own local model
     # LLM prose under the cards. Unset: on with an OpenAI-compatible server; for the in-process model,
     # on only once `shopassist eval explain` measured it passing the verifier at least
     # `llm_prose_min_rate` of the time (the bundled 135M model does not: shoppers get the facts'
@@ -68,6 +72,8 @@ class Settings(BaseSettings):
     transcript_retention_days: int = 30  # conversations untouched this long are deleted
 
     rate_limit_per_minute: int = 120  # per client on /v1/*; 0 turns it off
+    redis_url: str | None = None  # several API workers share rate limits through Redis (`.[redis]`)
+    redis_prefix: str = "shopassist"  # keys in Redis start with this (one per deployment)
 
     host: str = "127.0.0.1"
     port: int = 8000
@@ -88,13 +94,18 @@ class Settings(BaseSettings):
         return secret
 
     @property
+    def llm_external(self) -> bool:
+        """A configured endpoint (a capable model is assumed), not the bundled one in its own process."""
+        return bool(self.llm_base_url) and not self.llm_own_server
+
+    @property
     def understanding_by_llm(self) -> bool:
-        on = self.llm_understanding if self.llm_understanding is not None else bool(self.llm_base_url)
+        on = self.llm_understanding if self.llm_understanding is not None else self.llm_external
         return on and self.llm_enabled
 
     @property
     def summaries_by_llm(self) -> bool:
-        on = self.llm_reword_summaries if self.llm_reword_summaries is not None else bool(self.llm_base_url)
+        on = self.llm_reword_summaries if self.llm_reword_summaries is not None else self.llm_external
         return on and self.llm_enabled
 
     @property

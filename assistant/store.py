@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from cachetools import TTLCache
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -232,14 +234,63 @@ def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
         yield items[start : start + size]
 
 
+# How stale a read of a product, its stats, reviews or variants may be when ANOTHER process
+# (an API worker sharing the database) wrote it; this process's own writes clear what they touch.
+CACHE_TTL_S = 5.0
+CACHE_ENTRIES = 50_000
+
+
+class ReadCache:
+    """Products, their stats, reviews and variants as every answer reads them: each card used to
+    cost four queries, and under load the store's reads were half of a recommendation's time."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.products: TTLCache[str, Product] = TTLCache(CACHE_ENTRIES, CACHE_TTL_S)
+        self.stats: TTLCache[str, tuple[float | None, int, float]] = TTLCache(CACHE_ENTRIES, CACHE_TTL_S)
+        # lists read with a limit: (the first rows, whether that is all of them)
+        self.reviews: TTLCache[str, tuple[list[Review], bool]] = TTLCache(CACHE_ENTRIES // 10, CACHE_TTL_S)
+        self.siblings: TTLCache[tuple[str, str], tuple[list[Product], bool]] = TTLCache(CACHE_ENTRIES // 10, CACHE_TTL_S)
+
+    def first(self, part: TTLCache, key: Any, limit: int | None, read: Callable[[int | None], list]) -> list:
+        """The first `limit` rows of a list (all with None), from the cache when it holds that many."""
+        with self.lock:
+            hit = part.get(key)
+        if hit is not None and (hit[1] or (limit is not None and len(hit[0]) >= limit)):
+            return hit[0][:limit] if limit else list(hit[0])
+        rows = read(limit)
+        with self.lock:
+            part[key] = (rows, limit is None or len(rows) < limit)
+        return list(rows)
+
+    def forget(self, product_ids: Iterable[str], products: bool = False, reviews: bool = False) -> None:
+        with self.lock:
+            for pid in product_ids:
+                self.stats.pop(pid, None)
+                if products:
+                    self.products.pop(pid, None)
+                if reviews:
+                    self.reviews.pop(pid, None)
+            if products:
+                self.siblings.clear()
+
+    def clear(self) -> None:
+        with self.lock:
+            for part in (self.products, self.stats, self.reviews, self.siblings):
+                part.clear()
+
+
 class Store:
     def __init__(self, url: str):
-        connect_args = {"check_same_thread": False} if url.startswith("sqlite") else {}
+        sqlite = url.startswith("sqlite")
+        connect_args = {"check_same_thread": False} if sqlite else {}
         database = make_url(url).database
-        if url.startswith("sqlite") and database and database != ":memory:":
+        if sqlite and database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)  # a new DATA_DIR just works
-        self.engine = create_engine(url, connect_args=connect_args, pool_pre_ping=True)
+        # a ping before each checkout finds a server's dropped connections; a file needs none
+        self.engine = create_engine(url, connect_args=connect_args, pool_pre_ping=not sqlite)
         self._session = sessionmaker(self.engine, expire_on_commit=False)
+        self.cache = ReadCache()
         Base.metadata.create_all(self.engine)
         upgrade(self.engine)
 
@@ -250,6 +301,7 @@ class Store:
         """Empties the store (tests and `ingest --reset`)."""
         Base.metadata.drop_all(self.engine)
         Base.metadata.create_all(self.engine)
+        self.cache.clear()
 
     # ---- products -------------------------------------------------------------------
     def upsert_products(self, products: Iterable[Product]) -> list[str]:
@@ -274,6 +326,7 @@ class Store:
                     s.execute(insert(ProductRow), new)
                 if updates:
                     s.execute(update(ProductRow), updates)
+        self.cache.forget(rows, products=True)
         return changed
 
     def get_product(self, product_id: str) -> Product | None:
@@ -281,15 +334,27 @@ class Store:
         return found.get(product_id)
 
     def get_products(self, ids: Iterable[str]) -> dict[str, Product]:
+        """Products by id with their rating, review count and popularity (copies: callers may
+        change them)."""
         ids = list(dict.fromkeys(ids))
-        out: dict[str, Product] = {}
-        with self.session() as s:
-            for chunk in _chunks(ids):
-                for row in s.scalars(select(ProductRow).where(ProductRow.id.in_(chunk))):
-                    out[row.id] = _product(row)
-        stats = self.product_stats(list(out))
-        for pid, product in out.items():
-            product.rating, product.review_count, product.popularity = stats.get(pid, (None, 0, 0.0))
+        with self.cache.lock:
+            found = {pid: p for pid in ids if (p := self.cache.products.get(pid)) is not None}
+        missing = [pid for pid in ids if pid not in found]
+        if missing:
+            with self.session() as s:
+                for chunk in _chunks(missing):
+                    for row in s.scalars(select(ProductRow).where(ProductRow.id.in_(chunk))):
+                        found[row.id] = _product(row)
+            with self.cache.lock:
+                for pid in missing:
+                    if pid in found:
+                        self.cache.products[pid] = found[pid]
+        stats = self.product_stats(list(found))
+        out = {}
+        for pid in ids:
+            if pid in found:
+                rating, count, popularity = stats.get(pid, (None, 0, 0.0))
+                out[pid] = found[pid].model_copy(update={"rating": rating, "review_count": count, "popularity": popularity})
         return out
 
     def iter_products(self, batch: int = 1000) -> Iterator[Product]:
@@ -308,13 +373,14 @@ class Store:
 
     def siblings(self, product: Product, limit: int = 200) -> list[Product]:
         """Products of the same brand and category: where another colour or size of it would be."""
-        with self.session() as s:
-            q = (
-                select(ProductRow)
-                .where(ProductRow.brand == product.brand, ProductRow.category == product.category, ProductRow.id != product.id)
-                .limit(limit)
-            )
-            return [_product(r) for r in s.scalars(q)]
+
+        def read(n: int | None) -> list[Product]:
+            with self.session() as s:
+                q = select(ProductRow).where(ProductRow.brand == product.brand, ProductRow.category == product.category)
+                return [_product(r) for r in s.scalars(q.order_by(ProductRow.id).limit(n))]
+
+        group = self.cache.first(self.cache.siblings, (product.brand, product.category), limit + 1, read)
+        return [p.model_copy() for p in group if p.id != product.id][:limit]
 
     def brands(self) -> list[str]:
         with self.session() as s:
@@ -325,7 +391,21 @@ class Store:
             return [c for c in s.scalars(select(ProductRow.category).distinct()) if c]
 
     def product_stats(self, ids: Sequence[str] | None = None) -> dict[str, tuple[float | None, int, float]]:
-        """(mean rating, review count, popularity) per product; popularity weighs events by kind."""
+        """(mean rating, review count, popularity) per product; popularity weighs events by kind.
+        For given `ids`, every id gets an entry (cached); without, every product with any."""
+        if ids is None:
+            return self._stats(None)
+        with self.cache.lock:
+            out = {pid: v for pid in ids if (v := self.cache.stats.get(pid)) is not None}
+        missing = [pid for pid in ids if pid not in out]
+        if missing:
+            fresh = self._stats(missing)
+            with self.cache.lock:
+                for pid in missing:
+                    out[pid] = self.cache.stats[pid] = fresh.get(pid, (None, 0, 0.0))
+        return out
+
+    def _stats(self, ids: Sequence[str] | None) -> dict[str, tuple[float | None, int, float]]:
         stats: dict[str, list[Any]] = defaultdict(lambda: [None, 0, 0.0])
         with self.session() as s:
             for chunk in _chunks(list(ids)) if ids is not None else [None]:
@@ -399,6 +479,7 @@ class Store:
                 missing = [{"id": u, "name": "", "attributes": {}} for u in ids if u not in known]
                 if missing:
                     s.execute(insert(UserRow), missing)
+        self.cache.forget({e.product_id for e in added})
         return added
 
     def history(self, user_id: str, limit: int = 200) -> list[Event]:
@@ -448,14 +529,18 @@ class Store:
                 if new:
                     s.execute(insert(ReviewRow), new)
                     added += len(new)
+        self.cache.forget({r.product_id for r in rows.values()}, reviews=True)
         return added
 
     def reviews_for(self, product_id: str, limit: int | None = None) -> list[Review]:
-        with self.session() as s:
-            q = select(ReviewRow).where(ReviewRow.product_id == product_id).order_by(ReviewRow.ts.desc(), ReviewRow.id)
-            if limit:
-                q = q.limit(limit)
-            return [_review(r) for r in s.scalars(q)]
+        """Newest first."""
+
+        def read(n: int | None) -> list[Review]:
+            with self.session() as s:
+                q = select(ReviewRow).where(ReviewRow.product_id == product_id).order_by(ReviewRow.ts.desc(), ReviewRow.id)
+                return [_review(r) for r in s.scalars(q.limit(n) if n else q)]
+
+        return self.cache.first(self.cache.reviews, product_id, limit, read)
 
     def get_reviews(self, ids: Iterable[str]) -> dict[str, Review]:
         out: dict[str, Review] = {}
@@ -641,7 +726,7 @@ class Store:
         with self.session() as s, s.begin():
             sessions = list(s.scalars(select(SessionRow.id).where(SessionRow.user_id == user_id)))
             reviewed = list(s.scalars(select(ReviewRow.product_id).where(ReviewRow.user_id == user_id)))
-            return {
+            removed = {
                 "events": s.execute(delete(EventRow).where(EventRow.user_id == user_id)).rowcount,
                 "conversations": s.execute(delete(SessionRow).where(SessionRow.user_id == user_id)).rowcount,
                 "agent_messages": s.execute(delete(MessageRow).where(MessageRow.session_id.in_(sessions))).rowcount if sessions else 0,
@@ -649,6 +734,8 @@ class Store:
                 "summaries": s.execute(delete(SummaryRow).where(SummaryRow.product_id.in_(reviewed))).rowcount if reviewed else 0,
                 "user": s.execute(delete(UserRow).where(UserRow.id == user_id)).rowcount,
             }
+        self.cache.clear()  # their reviews and events leave every product's cached reads
+        return removed
 
     def expire_sessions(self, older_than: datetime) -> int:
         """Deletes conversations (and what agents wrote into them) not touched since `older_than`."""

@@ -76,16 +76,7 @@ class Server:
             env["LLM_ENABLED"] = "0"
         else:  # prose on, so the LLM is on every chat turn (the bundled model's is off by default)
             env["LLM_PROSE"] = "1"
-        if self.llm == "server":
-            from assistant.llm import bundled_gguf
-
-            port = free_port()
-            cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(bundled_gguf()), "--port", str(port)]
-            self.procs.append(
-                subprocess.Popen([*cmd, "--n_ctx", "2048", "--n_threads", "1"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            )
-            env |= {"LLM_BASE_URL": f"http://127.0.0.1:{port}/v1", "LLM_MODEL": "local"}
-            wait_for(f"http://127.0.0.1:{port}/v1/models")
+            env["LLM_PROCESS"] = self.llm  # `server`: serve starts it in its own llama_cpp.server process
         log = open(self.data / f"serve-{self.llm}.log", "w")
         self.procs.append(
             subprocess.Popen([BIN / "shopassist", "serve", "--port", str(self.port), "--no-bootstrap"], env=env, stdout=log, stderr=log)
@@ -223,7 +214,8 @@ def markdown(report: dict) -> str:
     lines += [
         "",
         "LLM: `none` = LLM off (answers in the facts' wording); `inprocess` = the bundled model inside the server "
-        "(prose on); `server` = the same model in its own `llama_cpp.server` process (prose on).",
+        "(prose on, `LLM_PROCESS=inprocess`); `server` = the same model in its own `llama_cpp.server` process, started by "
+        "`serve` (prose on, the default `LLM_PROCESS=server`).",
     ]
     return "\n".join(lines) + "\n"
 
@@ -241,7 +233,7 @@ def main() -> None:
     ap.add_argument("--shoppers", type=int, nargs="+", default=[16, 64])
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--think", type=float, nargs="+", default=[1.0, 0.0])
-    ap.add_argument("--llm", nargs="+", default=["none", "inprocess", "server"])
+    ap.add_argument("--llm", nargs="+", default=["none", "inprocess", "server"], choices=["none", "inprocess", "server"])
     ap.add_argument("--llm-shoppers", type=int, default=16, help="Shoppers for the LLM rows (the in-process model is slow)")
     args = ap.parse_args()
     data = Path(tempfile.mkdtemp(prefix="shopassist-load-"))

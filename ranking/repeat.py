@@ -20,9 +20,10 @@ from collections import defaultdict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
 import numpy as np
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from ranking.behaviour import TARGET_KINDS, session_starts
 from records import Event
@@ -214,7 +215,7 @@ class RepeatModel:
             return items, decayed / (decayed.max() + 1.0)
         # one shopper's few rows: OpenMP's start-up across cores costs 5x the prediction itself
         # (11 ms vs 2 ms for 20 rows), and a server has other requests for the other core
-        with threadpool_limits(1, "openmp"):
+        with _threads().limit(limits=1, user_api="openmp"):
             return items, self.model.predict_proba(x)[:, 1]
 
 
@@ -264,3 +265,9 @@ class Repeat:
         ago already counts."""
         items, p = self.model.score(user or "", History.of(events), days(now), self.stats)
         return {str(i): float(x) for i, x in zip(items, p)}
+
+
+@lru_cache(maxsize=1)
+def _threads() -> ThreadpoolController:
+    """Found once: looking up the loaded thread pools costs a millisecond per call."""
+    return ThreadpoolController()

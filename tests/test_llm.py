@@ -110,3 +110,31 @@ def test_an_llm_that_accepts_and_never_answers_holds_back_nothing(demo_shop):
     assert cards.items and held, "the LLM server was asked (and never answered)"
     assert to_cards < 5 and to_done < 8, f"cards after {to_cards:.1f} s, done after {to_done:.1f} s"
     assert done.report.fallback and (done.report.slow_start or done.report.timeout)
+
+
+def test_serve_runs_the_local_model_in_its_own_process(tmp_path):
+    from assistant.llm_server import LocalLLMServer
+
+    settings = make_settings(tmp_path)
+    server = LocalLLMServer(settings)
+    with server as own:
+        assert own.llm_own_server and own.llm_base_url.startswith("http://127.0.0.1:")
+        proc = server.proc
+        llm = get_llm(own)
+        # the same model by name (its measured verifier rate applies), no in-process lock, and
+        # nothing switched on that the bundled model has not earned
+        assert llm.name == get_llm(settings).name and llm.lock is None
+        assert not own.understanding_by_llm and not own.summaries_by_llm and not own.llm_external
+        assert llm.invoke([HumanMessage("Name one colour.")]).strip()
+    assert proc.poll() is not None, "the model's process ends with the server"
+
+
+def test_a_model_process_that_cannot_start_leaves_the_model_in_process(tmp_path):
+    from assistant.llm_server import LocalLLMServer
+
+    broken = tmp_path / "broken.gguf"
+    broken.write_bytes(b"not a model")
+    settings = make_settings(tmp_path, llm_gguf=broken)
+    with LocalLLMServer(settings) as same:
+        assert same is settings and not same.llm_own_server
+    assert (tmp_path / "llm-server.log").read_text().strip(), "why it failed is kept in DATA_DIR/llm-server.log"

@@ -1,0 +1,112 @@
+"""Throughput and memory: ingest + embedding of the Home Depot catalog (54,667 products) in
+products/s, events/s through `POST /v1/events` (8 concurrent clients), and the peak RSS of
+`shopassist serve` holding that catalog with the local LLM loaded.
+
+    .venv/bin/python bench/throughput.py [--events 3000]
+
+Prints figures and writes bench/results/throughput.{json,md}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+from load import BIN, OUT, free_port, machine, wait_for
+
+
+def timed(cmd: list, env: dict) -> float:
+    started = time.perf_counter()
+    subprocess.run(cmd, env=env, check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+async def post_events(base: str, key: str, products: list[str], n: int, clients: int = 8) -> float:
+    headers = {"Authorization": f"Bearer {key}"}
+
+    async def client(i: int) -> None:
+        async with httpx.AsyncClient(base_url=base, timeout=60) as c:
+            for k in range(i, n, clients):
+                body = {"id": uuid.uuid4().hex, "user_id": f"bench{k % 50}", "product_id": products[k % len(products)], "kind": "view"}
+                (await c.post("/v1/events", json=body, headers=headers)).raise_for_status()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client(i) for i in range(clients)))
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--events", type=int, default=3000)
+    args = ap.parse_args()
+    data = Path(tempfile.mkdtemp(prefix="shopassist-throughput-"))
+    env = {**os.environ, "DATA_DIR": str(data), "RATE_LIMIT_PER_MINUTE": "0"}
+    ingest_s = timed([BIN / "shopassist", "ingest", "--dataset", "homedepot"], env)
+    index_s = timed([BIN / "shopassist", "index"], env)
+    from sqlalchemy import create_engine, text
+
+    with create_engine(f"sqlite:///{data / 'shop.db'}").connect() as c:
+        products = [r[0] for r in c.execute(text("SELECT id FROM products"))]
+    key = subprocess.run(
+        [BIN / "shopassist", "apikey", "create", "--name", "bench", "--scopes", "events,recommend"],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()[-1]
+    port = free_port()
+    serve = subprocess.Popen([BIN / "shopassist", "serve", "--port", str(port), "--no-bootstrap"], env=env, stdout=subprocess.DEVNULL)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_for(f"{base}/readyz", 600)
+        for q in ("cordless drill", "white paint", "garden hose under $30"):
+            httpx.post(f"{base}/v1/chat", json={"message": q, "stream": False}, timeout=60).raise_for_status()
+        events_s = asyncio.run(post_events(base, key, products, args.events))
+        rss = peak_rss_mb(serve.pid)
+    finally:
+        serve.terminate()
+        serve.wait(30)
+    n = len(products)
+    report = {
+        "machine": machine(),
+        "products": n,
+        "ingest_products_per_s": round(n / ingest_s, 1),
+        "embed_index_products_per_s": round(n / index_s, 1),
+        "events_per_s_api": round(args.events / events_s, 1),
+        "serve_peak_rss_mb": round(rss),
+    }
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "throughput.json").write_text(json.dumps(report, indent=2))
+    md = [
+        "# Throughput and memory",
+        "",
+        f"Machine: {report['machine']}. Home Depot catalog, {n:,} products.",
+        "",
+        "| what | figure |",
+        "|---|---|",
+        f"| ingest (`shopassist ingest --dataset homedepot`) | {report['ingest_products_per_s']} products/s |",
+        f"| embed + index (`shopassist index`) | {report['embed_index_products_per_s']} products/s |",
+        f"| events through `POST /v1/events`, 8 concurrent clients | {report['events_per_s_api']} events/s |",
+        f"| peak RSS of `shopassist serve` ({n:,} products, local LLM loaded, after 3 chat turns) | {report['serve_peak_rss_mb']} MB |",
+    ]
+    (OUT / "throughput.md").write_text("\n".join(md) + "\n")
+    print("\n".join(md))
+
+
+if __name__ == "__main__":
+    main()
