@@ -120,7 +120,11 @@ async def chat_turn(client: httpx.AsyncClient, headers: dict, user: str, session
     return cards, done, ok and cards > 0
 
 
-async def shopper(i: int, base: str, key: str, users: list[str], products: list[str], until: float, think: float, out: dict) -> None:
+async def shopper(
+    i: int, base: str, key: str, users: list[str], products: list[str], until: float, think: float, out: dict, mix: str = "shop"
+) -> None:
+    """`mix="shop"`: recommendations, a view, every third step a chat turn; `mix="recs"`: a
+    service asking for recommendations only (the API-integration case)."""
     rng = random.Random(i)
     headers = {"Authorization": f"Bearer {key}"}
     user, session = rng.choice(users), uuid.uuid4().hex
@@ -133,6 +137,9 @@ async def shopper(i: int, base: str, key: str, users: list[str], products: list[
                 r = await client.post("/v1/recommendations", json={"user_id": user, "k": 8}, headers=headers)
                 out["recommend"].append((time.perf_counter() - t) * 1000)
                 out["errors"] += r.status_code != 200
+                if mix == "recs":
+                    user = rng.choice(users)
+                    continue
                 t = time.perf_counter()
                 body = {"id": uuid.uuid4().hex, "user_id": user, "product_id": rng.choice(products), "kind": "view"}
                 r = await client.post("/v1/events", json=body, headers=headers)
@@ -148,11 +155,12 @@ async def shopper(i: int, base: str, key: str, users: list[str], products: list[
             except httpx.HTTPError as exc:
                 out["errors"] += 1
                 out["error_kinds"].append(type(exc).__name__)
-            if think:
-                await asyncio.sleep(rng.expovariate(1 / think))
+            finally:
+                if think:
+                    await asyncio.sleep(rng.expovariate(1 / think))
 
 
-def run_load(base: str, key: str, data: Path, shoppers: int, seconds: float, think: float) -> dict:
+def run_load(base: str, key: str, data: Path, shoppers: int, seconds: float, think: float, mix: str = "shop") -> dict:
     from sqlalchemy import create_engine, text
 
     engine = create_engine(f"sqlite:///{data / 'shop.db'}")
@@ -165,7 +173,7 @@ def run_load(base: str, key: str, data: Path, shoppers: int, seconds: float, thi
     started = time.monotonic()
 
     async def everyone() -> None:
-        await asyncio.gather(*(shopper(i, base, key, users, products, until, think, out) for i in range(shoppers)))
+        await asyncio.gather(*(shopper(i, base, key, users, products, until, think, out, mix) for i in range(shoppers)))
 
     asyncio.run(everyone())
     elapsed = time.monotonic() - started
@@ -173,6 +181,7 @@ def run_load(base: str, key: str, data: Path, shoppers: int, seconds: float, thi
         stored = c.execute(text("SELECT COUNT(*) FROM events")).scalar_one() - before
     requests = len(out["recommend"]) + len(out["event"]) + len(out["chat_cards"])
     return {
+        "mix": mix,
         "shoppers": shoppers,
         "seconds": round(elapsed, 1),
         "think_s": think,
@@ -195,11 +204,12 @@ def markdown(report: dict) -> str:
         "",
         f"Machine: {report['machine']}. Demo shop ({report['products']} products), one `shopassist serve` process, "
         f"{report['seconds']} s per row. A shopper loops: recommendations, a view event, and every third step a chat turn "
-        "(SSE); `think` is the mean pause between steps (0 = back to back, the saturation test).",
+        "(SSE); `think` is the mean pause between steps (0 = back to back, the saturation test). Mix `recs`: a service "
+        "asking for recommendations only (the API-integration case).",
         "",
-        "| LLM | shoppers | think s | req/s | recs p50 / p99 ms | events p50 / p99 ms | chat to cards p50 / p99 ms "
+        "| LLM | mix | shoppers | think s | req/s | recs p50 / p99 ms | events p50 / p99 ms | chat to cards p50 / p99 ms "
         "| chat to final text p50 / p99 ms | errors | events written / stored |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in report["runs"]:
 
@@ -208,7 +218,7 @@ def markdown(report: dict) -> str:
             return f"{v['p50_ms']} / {v['p99_ms']}" if v.get("n") else "-"
 
         lines.append(
-            f"| {r['llm']} | {r['shoppers']} | {r['think_s']} | {r['requests_per_s']} | {two('recommendations')} | {two('events')} "
+            f"| {r['llm']} | {r.get('mix', 'shop')} | {r['shoppers']} | {r['think_s']} | {r['requests_per_s']} | {two('recommendations')} | {two('events')} "
             f"| {two('chat_time_to_cards')} | {two('chat_time_to_final_text')} | {r['errors']} | {r['events_written']} / {r['events_stored']} |"
         )
     lines += [
@@ -235,6 +245,7 @@ def main() -> None:
     ap.add_argument("--think", type=float, nargs="+", default=[1.0, 0.0])
     ap.add_argument("--llm", nargs="+", default=["none", "inprocess", "server"], choices=["none", "inprocess", "server"])
     ap.add_argument("--llm-shoppers", type=int, default=16, help="Shoppers for the LLM rows (the in-process model is slow)")
+    ap.add_argument("--recs-only", type=int, nargs="*", default=[16, 64], help="Shopper counts for the recommendations-only rows")
     args = ap.parse_args()
     data = Path(tempfile.mkdtemp(prefix="shopassist-load-"))
     print(f">> preparing the demo shop in {data}", flush=True)
@@ -246,6 +257,11 @@ def main() -> None:
             for shoppers, think in plans:
                 print(f">> llm={llm} shoppers={shoppers} think={think}s for {args.seconds:g} s", flush=True)
                 row = {"llm": llm, **run_load(base, key, data, shoppers, args.seconds, think)}
+                print(json.dumps(row), flush=True)
+                runs.append(row)
+            for shoppers in args.recs_only if llm == "none" else []:
+                print(f">> recommendations only, shoppers={shoppers} think={args.think[0]}s", flush=True)
+                row = {"llm": llm, **run_load(base, key, data, shoppers, args.seconds, args.think[0], mix="recs")}
                 print(json.dumps(row), flush=True)
                 runs.append(row)
     report = {"machine": machine(), "products": 164, "seconds": args.seconds, "runs": runs}

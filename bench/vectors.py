@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from assistant.settings import Settings  # sets HF_HUB_OFFLINE before the model loads
 from records import Constraints
 from retrieval.analysis import SparseVec
-from retrieval.edge_store import HNSW_EF, EdgeStore, edge_filter
+from retrieval.edge_store import EdgeStore, edge_filter, hnsw_ef
 from retrieval.embedder import get_embedder
 from retrieval.vectorstore import IndexedItem
 
@@ -158,6 +158,40 @@ def measure(size: int, base: np.ndarray, queries: np.ndarray, workdir: Path) -> 
     return row
 
 
+def measure_local(size: int, base: np.ndarray, queries: np.ndarray) -> dict:
+    """The same at `size` through qdrant-client's local mode (`QDRANT_URL=:memory:`), the
+    adapter's test backend: it searches exactly, in Python."""
+    from retrieval.remote_store import RemoteStore
+
+    rng = np.random.default_rng(size)
+    vectors = grow(base, size, rng)
+    prices = np.exp(rng.normal(4.0, 1.0, len(vectors)))
+    cats = rng.integers(0, len(CATEGORIES), len(vectors))
+    store = RemoteStore(":memory:", "bench")
+    store.ensure(vectors.shape[1])
+    empty = SparseVec([], [])
+    started = time.perf_counter()
+    for start in tqdm(range(0, size, 1000), desc=f"local mode upsert {size}", unit="batch"):
+        store.upsert(
+            [
+                IndexedItem(
+                    f"p{i}", vectors[i], empty, {"product_id": f"p{i}", "price": float(prices[i]), "category": [CATEGORIES[cats[i]]]}
+                )
+                for i in range(start, min(start + 1000, size))
+            ]
+        )
+    row: dict = {"size": size, "build_s": round(time.perf_counter() - started, 1), "rss_mb": round(rss_mb())}
+    for name, c in (("unfiltered", None), ("filtered", Constraints(price_max=100, categories=["cat07"]))):
+        times = []
+        for q in queries[:100]:
+            t = time.perf_counter()
+            store.nearest(dense=q, constraints=c, limit=10)
+            times.append((time.perf_counter() - t) * 1000)
+        row[name] = pct(times)
+    print(json.dumps({"local_mode": row}), flush=True)
+    return row
+
+
 def markdown(report: dict) -> str:
     lines = [
         "# The vector store at scale (embedded Qdrant engine, as served)",
@@ -170,11 +204,19 @@ def markdown(report: dict) -> str:
     for r in report["runs"]:
         for name in ("unfiltered", "filtered"):
             for setting, v in r[name].items():
-                chosen = " **(default)**" if setting == f"ef{HNSW_EF}" else ""
+                chosen = " **(default)**" if setting == f"ef{hnsw_ef(r['size'])}" else ""
                 lines.append(
                     f"| {r['size']:,} | {r['build_s']} | {r['disk_mb']} | {r['rss_mb']} | {name}, {setting}{chosen} "
                     f"| {v['p50_ms']} / {v['p99_ms']} | {v['recall10']} |"
                 )
+    if report.get("local_mode"):
+        r = report["local_mode"]
+        lines += [
+            "",
+            f"qdrant-client's local mode (`QDRANT_URL=:memory:`, exact search in Python) at {r['size']:,}: upsert {r['build_s']} s, "
+            f"RSS {r['rss_mb']} MB, p50 / p99 {r['unfiltered']['p50_ms']} / {r['unfiltered']['p99_ms']} ms unfiltered, "
+            f"{r['filtered']['p50_ms']} / {r['filtered']['p99_ms']} ms filtered (100 queries): for testing the server adapter, not for serving.",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -182,6 +224,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     ap.add_argument("--queries", type=int, default=300)
+    ap.add_argument("--local-mode", type=int, default=100_000, help="Size for qdrant-client's local mode (0: skip)")
     args = ap.parse_args()
     if not HD.exists():
         sys.exit(f"{HD} is absent: the Home Depot catalog gives the vectors their real shape")
@@ -193,11 +236,13 @@ def main() -> None:
     queries = embedded("queries", texts)[rng.choice(len(texts), min(args.queries, len(texts)), replace=False)]
     workdir = Path(tempfile.mkdtemp(prefix="shopassist-vectors-"))
     runs = [measure(size, base, queries, workdir) for size in args.sizes]
+    local = measure_local(args.local_mode, base, queries) if args.local_mode else None
     report = {
         "machine": machine(),
         "how": f"{len(base):,} Home Depot titles embedded (all-MiniLM-L6-v2), grown with perturbed copies (sigma {SIGMA}); "
         f"{len(queries)} real Home Depot queries; filter = price ≤ 100 and one of {len(CATEGORIES)} categories.",
         "runs": runs,
+        "local_mode": local,
     }
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "vectors.json").write_text(json.dumps(report, indent=2))

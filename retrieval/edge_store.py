@@ -62,7 +62,18 @@ from retrieval.vectorstore import (
     point_id,
 )
 
-HNSW_EF = 128  # search breadth: the default lost against exact search (bench/results/NOTES.md)
+# Search breadth, the lowest that keeps recall@10 against exact search at 0.97 or more
+# (bench/results/vectors.md): 128 up to 100k products (0.99), 256 from LARGE points on (at 1M,
+# 128 gave 0.976 unfiltered but 0.965 filtered; 256 gives 0.991 / 0.979 at p99 3.4 / 1.9 ms).
+HNSW_EF = 128
+HNSW_EF_LARGE = 256
+LARGE = 500_000
+
+
+def hnsw_ef(points: int) -> int:
+    return HNSW_EF_LARGE if points >= LARGE else HNSW_EF
+
+
 # what a list by popularity needs of each product (the whole payload costs 10 ms for 50 points)
 TOP_FIELDS = ["product_id", "title", "brand", "category", "price", "popularity"]
 SCHEMA = {"keyword": PayloadSchemaType.Keyword, "float": PayloadSchemaType.Float, "bool": PayloadSchemaType.Bool}
@@ -97,8 +108,10 @@ class EdgeStore(VectorStore):
         self._lock = threading.RLock()  # the engine is thread-safe; this guards open/close
         self.shard: EdgeShard | None = None
         self.broken = None
+        self._ef = HNSW_EF  # follows the collection's size (hnsw_ef)
         if self.meta_file.exists():
             self.shard = self._load()
+            self._ef = hnsw_ef(self.count())
 
     def _load(self) -> EdgeShard | None:
         """Opens the shard on disk: a lock held elsewhere is an error that says who holds it; an
@@ -156,7 +169,9 @@ class EdgeStore(VectorStore):
     def upsert(self, items: list[IndexedItem]) -> None:
         points = [Point(point_id(i.product_id), named_vectors(i, _sparse), i.payload) for i in items]
         if points:
-            self._require().update(UpdateOperation.upsert_points(points))
+            shard = self._require()
+            shard.update(UpdateOperation.upsert_points(points))
+            self._ef = hnsw_ef(shard.info().points_count)
 
     def delete(self, product_ids: list[str]) -> None:
         if product_ids:
@@ -171,7 +186,7 @@ class EdgeStore(VectorStore):
             query = Query.Nearest(np.asarray(dense, dtype=np.float32).tolist(), using=DENSE)
         else:
             query = Query.Nearest(_sparse(sparse), using=using)
-        params = SearchParams(exact=True) if exact else SearchParams(hnsw_ef=HNSW_EF)
+        params = SearchParams(exact=True) if exact else SearchParams(hnsw_ef=self._ef)
         req = QueryRequest(limit=limit, query=query, filter=edge_filter(constraints, only_ids), with_payload=True, params=params)
         # `.payload` converts from the engine on every access: read it once per point
         return by_score([Hit(pl["product_id"], float(p.score), pl) for p in shard.query(req) for pl in (payload_of(p),)])
@@ -222,6 +237,7 @@ class EdgeStore(VectorStore):
     def optimize(self) -> None:
         if self.shard is not None:
             self.shard.optimize()
+            self._ef = hnsw_ef(self.count())
 
     def snapshot(self, target: Path) -> Path:
         """A tar.gz of the shard and its meta, taken with the shard flushed and closed."""

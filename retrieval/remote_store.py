@@ -22,6 +22,7 @@ from retrieval.vectorstore import (
     SPARSE,
     Hit,
     IndexedItem,
+    IndexUnavailable,
     SparseVec,
     VectorStore,
     by_score,
@@ -103,7 +104,7 @@ class RemoteStore(VectorStore):
 
     def nearest(self, dense=None, sparse=None, constraints=None, limit=50, only_ids=None, exact=False, using=SPARSE) -> list[Hit]:
         if not self._exists():
-            raise RuntimeError("the vector index is empty: run `shopassist index` first")
+            raise IndexUnavailable("the vector index is empty: run `shopassist index` first")
         if dense is not None:
             query, using = np.asarray(dense, dtype=np.float32).tolist(), DENSE
         else:

@@ -159,3 +159,16 @@ def test_maintenance_through_the_running_server(fresh_shop):
         r = c.post("/v1/admin/snapshot", headers={"Authorization": f"Bearer {admin}"})
         assert r.status_code == 200 and r.json()["path"].endswith(".tar.gz")
         assert c.post("/v1/recommendations", json={"query": "coffee"}).status_code == 200  # still serving
+
+
+def test_a_worker_serves_a_ranker_trained_by_another_process(fresh_shop, monkeypatch):
+    from assistant import shop as shop_module
+    from assistant.pipeline import train_ranker
+    from ranking.train import TrainConfig
+
+    assert fresh_shop.ranker is None
+    train_ranker(fresh_shop, TrainConfig(epochs=1))  # the model file, as `shopassist train` elsewhere writes it
+    fresh_shop.recommender.ranker, fresh_shop._ranker_stamp = None, None  # this worker has not seen it yet
+    monkeypatch.setattr(shop_module, "RANKER_CHECK_S", 0.0)
+    fresh_shop.recommend("u02")
+    assert fresh_shop.ranker is not None
