@@ -8,7 +8,7 @@ export TRANSFORMERS_OFFLINE := 1
 # segfaulted on every prompt longer than a few tokens (seen here, llama-cpp-python 0.3.36)
 export CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
 
-.PHONY: run test lint install test-deps browser bench clean
+.PHONY: run test lint install test-deps browser axe bench screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +29,14 @@ $(VENV)/.test-installed: $(VENV)/.installed
 	$(BIN)/pip install -e '.[test]'
 	@touch $@
 
-test-deps: $(VENV)/.test-installed browser
+test-deps: $(VENV)/.test-installed browser axe
+
+# axe-core (npm) checks the pages' accessibility inside the browser tests; skipped without npm
+axe:
+	@if [ ! -f tests/js/node_modules/axe-core/axe.min.js ]; then \
+	  if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/js --no-audit --no-fund --silent; \
+	  else echo ">> npm not found: the accessibility checks will be skipped"; fi; \
+	fi
 
 # Browser tests use Debian's chromium; installed when missing and we may (CI runs as root).
 browser:
@@ -57,6 +64,10 @@ bench: $(VENV)/.test-installed
 	$(BIN)/python bench/vectors.py
 	$(BIN)/python bench/throughput.py
 	$(BIN)/python bench/report.py
+
+# desktop and phone screenshots of the widget mid-conversation and of the console
+screenshots: $(VENV)/.test-installed browser
+	$(BIN)/python bench/screenshots.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

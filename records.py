@@ -14,12 +14,16 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from untrusted import without_instructions
 
-EventKind = Literal["view", "cart", "remove", "purchase", "rating", "review"]  # remove: taken out of the cart
+# remove: taken out of the cart; dismiss: shown, and the shopper said "not interested"
+EventKind = Literal["view", "cart", "remove", "purchase", "rating", "review", "dismiss"]
 ReasonKind = Literal["constraint", "attribute", "history", "review", "rating", "price", "popularity"]
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+WEB_ADDRESS = re.compile(r"^(https?://[^\s]+|/(?!/)[^\s]*)$", re.IGNORECASE)  # http(s), or a path on this server
 
 
 class Product(BaseModel):
@@ -32,9 +36,21 @@ class Product(BaseModel):
     category: str = ""  # a path: "Electronics > Keyboards"
     attributes: dict[str, Any] = Field(default_factory=dict)  # color, size, material, …
     stock: int | None = None  # None: the catalog does not say
+    image_url: str | None = Field(default=None, max_length=1000)  # a picture: https://… or a path on this server
+    url: str | None = Field(default=None, max_length=1000)  # its page in the store
     rating: float | None = None  # mean review rating, filled by the store
     review_count: int = 0
     popularity: float = 0.0  # weighted event count, filled by the store
+
+    @field_validator("image_url", "url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        """Only web addresses: a feed's `javascript:` or `data:` link never reaches a page."""
+        if value in (None, ""):
+            return None
+        if not WEB_ADDRESS.match(value):
+            raise ValueError("must be an http(s) address or a path starting with /")
+        return value
 
     @property
     def color(self) -> str | None:

@@ -19,6 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -49,7 +50,7 @@ def create_app(settings: Settings | None = None, shop: Shop | None = None) -> Fa
         if shop is None:
             app.state.shop.close()
 
-    app = FastAPI(
+    app = FastAPIOffline(  # /docs and /redoc from the package's own assets: they work without internet
         title="Shopping assistant",
         version="0.1.0",
         description="Conversational product search and recommendations with grounded, cited reasons.",

@@ -44,6 +44,7 @@ def health(shop: ShopDep) -> dict[str, Any]:
         "products": safely(shop.store.count_products),
         "indexed": safely(shop.vectors.count),
         "ranker": shop.ranker is not None,
+        "feedback": safely(shop.store.feedback_counts),  # thumbs on answers, all time
         "stats": dict(shop.stats),
     }
 

@@ -114,6 +114,26 @@ class EventOut(BaseModel):
     event_id: str
 
 
+class FeedbackIn(BaseModel):
+    """A thumbs up or down on one answer of a conversation (the widget's buttons)."""
+
+    session_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")
+    answer_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")
+    value: Literal["up", "down"]
+
+
+class FeedbackOut(BaseModel):
+    stored: bool
+
+
+class DismissIn(BaseModel):
+    product_id: str = Field(min_length=1, max_length=128)
+
+
+class DismissOut(BaseModel):
+    dismissed: list[str]  # what this conversation now leaves out (the product and its variants)
+
+
 class SummaryPoint(BaseModel):
     text: str
     review_ids: list[str]
@@ -133,6 +153,7 @@ class ReviewSummaryOut(BaseModel):
 
 class ChatOut(BaseModel):
     session_id: str
+    answer_id: str = ""  # for feedback on this answer (POST /v1/feedback)
     message: str
     intent: str
     items: list[Item]

@@ -12,12 +12,26 @@ import logging
 from collections.abc import AsyncIterator, Iterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, HTTPException, Request
+from fastapi import APIRouter, Header, HTTPException, Path, Request
 from sqlalchemy.exc import SQLAlchemyError
 from sse_starlette.sse import EventSourceResponse
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
-from api.schemas import ID, ChatIn, ChatOut, EventIn, EventOut, RecommendationsIn, RecommendationsOut, ReviewSummaryOut, errors
+from api.schemas import (
+    ID,
+    ChatIn,
+    ChatOut,
+    DismissIn,
+    DismissOut,
+    EventIn,
+    EventOut,
+    FeedbackIn,
+    FeedbackOut,
+    RecommendationsIn,
+    RecommendationsOut,
+    ReviewSummaryOut,
+    errors,
+)
 from api.security import CallerDep, ShopDep
 from assistant.events import Cards, ChatEvent, Done
 from assistant.store import event_id, keyed_event_id
@@ -123,6 +137,30 @@ async def events(
     return {"stored": stored, "event_id": ev.id}
 
 
+@router.post("/v1/sessions/{session_id}/dismiss", tags=["chat"], response_model=DismissOut)
+async def dismiss(session_id: Annotated[str, Path(max_length=64, pattern=ID)], body: DismissIn, shop: ShopDep, who: CallerDep):
+    """ "Not interested" on a card: the product leaves this conversation (and, for a signed-in
+    shopper, a `dismiss` event is recorded). Only the conversation's owner may."""
+    exists, owner = await run_in_threadpool(shop.store.session_owner, session_id)
+    if not exists or (owner is not None and owner != who.owner):
+        raise HTTPException(404, f"No conversation with id {session_id!r} for you.")
+    if await run_in_threadpool(shop.store.get_product, body.product_id) is None:
+        raise HTTPException(404, f"No product with id {body.product_id!r}.")
+    return {"dismissed": await run_in_threadpool(shop.dismiss, session_id, body.product_id)}
+
+
+@router.post("/v1/feedback", tags=["chat"], response_model=FeedbackOut, status_code=201)
+async def feedback(body: FeedbackIn, shop: ShopDep, who: CallerDep) -> dict[str, Any]:
+    """A thumbs up or down on an answer, by whoever holds the conversation (the latest vote
+    counts); /healthz counts them."""
+    exists, owner = await run_in_threadpool(shop.store.session_owner, body.session_id)
+    if not exists or (owner is not None and owner != who.owner):
+        raise HTTPException(404, f"No conversation with id {body.session_id!r} for you.")
+    await run_in_threadpool(shop.store.set_feedback, body.session_id, body.answer_id, body.value)
+    shop.stats[f"feedback_{body.value}"] += 1
+    return {"stored": True}
+
+
 async def respond(events: Iterator[ChatEvent], stream: bool):
     """A chat turn as SSE (`cards`, `token`…, `done`), or as one JSON body."""
     if not stream:
@@ -148,7 +186,10 @@ def _collect(events: Iterator[ChatEvent]) -> dict[str, Any]:
     for ev in events:
         if isinstance(ev, Cards):
             out.update(
-                {k: ev.data()[k] for k in ("session_id", "message", "intent", "items", "constraints", "table", "citations", "actions")}
+                {
+                    k: ev.data()[k]
+                    for k in ("session_id", "answer_id", "message", "intent", "items", "constraints", "table", "citations", "actions")
+                }
             )
         elif isinstance(ev, Done):
             out.update(text=ev.text, llm=ev.report.llm, fallback=ev.report.fallback)

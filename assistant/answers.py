@@ -16,7 +16,7 @@ from assistant.catalog import Catalog
 from assistant.faq import FAQ
 from assistant.recommend import Card, Recommender
 from assistant.summaries import Summaries, gist
-from assistant.text import money, split_sentences
+from assistant.text import money, split_sentences, stars
 from assistant.understand import Request
 from assistant.vocabulary import QUESTION_WORDS, STOP, key_label, singular, stems, words
 from records import Event, Product, Review
@@ -391,7 +391,7 @@ def comparison_rows(items: list[Product]) -> list[dict[str, Any]]:
     """Price, rating, stock and every attribute any of the products has, one row each."""
     rows: list[dict[str, Any]] = [
         {"attribute": "price", "values": [money(p.price, p.currency) if p.price is not None else None for p in items]},
-        {"attribute": "rating", "values": [f"{p.rating:.1f} ({p.review_count})" if p.rating is not None else None for p in items]},
+        {"attribute": "rating", "values": [f"{stars(p.rating)} ({p.review_count})" if p.rating is not None else None for p in items]},
         {"attribute": "in stock", "values": ["unknown" if p.stock is None else "yes" if p.stock > 0 else "no" for p in items]},
         {"attribute": "brand", "values": [p.brand or None for p in items]},
     ]

@@ -20,7 +20,7 @@ first sentence:
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -65,6 +65,7 @@ class Session:
     variants: dict[str, list[str]] = field(default_factory=dict)  # a shown card → its other colours and sizes
     cart: list[str] = field(default_factory=list)  # product ids, for a shopper the store does not know
     handoff: bool = False  # waiting for a person
+    dismissed: list[str] = field(default_factory=list)  # "not interested": never listed again in this conversation
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Session:
@@ -79,6 +80,7 @@ class Session:
             variants=data.get("variants", {}),
             cart=data.get("cart", []),
             handoff=data.get("handoff", False),
+            dismissed=data.get("dismissed", []),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -98,7 +100,7 @@ class Session:
         """The session after this answer."""
         act = answer.request.intent
         if act == "reset":
-            self.need, self.shown, self.seen, self.variants = None, Shown(), [], {}
+            self.need, self.shown, self.seen, self.variants, self.dismissed = None, Shown(), [], {}, []
         elif act in LISTING and not answer.off_topic:
             fresh = answer.request.fresh or act == "reorder"
             self.need = answer.request
@@ -194,6 +196,9 @@ class Conversation:
             self.stats["understanding_llm_rejected"] += len(grounded.rejected) if grounded else 0
         self.stats[f"act_{req.intent}"] += 1
         act = req.intent
+        if session.dismissed and act != "reset":  # what the shopper waved away stays away in this conversation
+            kept = list(dict.fromkeys([*req.constraints.exclude_ids, *session.dismissed]))
+            req = replace(req, constraints=req.constraints.model_copy(update={"exclude_ids": kept}))
         if act in ("empty", "greeting", "thanks", "smalltalk"):
             return Answer([], self._small_talk(act), req)
         if act == "reset":
@@ -235,7 +240,7 @@ class Conversation:
     def _more(self, req: Request, session: Session, turn: Turn) -> Answer:
         if session.need is None:
             return Answer([], "More of what? Tell me what you are looking for first.", req)
-        c = req.constraints.model_copy(update={"exclude_ids": list(session.seen)})
+        c = req.constraints.model_copy(update={"exclude_ids": list(dict.fromkeys([*req.constraints.exclude_ids, *session.seen]))})
         cards = self.recommender.recommend(turn.user_id, req.text, c, by_rating=True, who=turn.who)
         if not cards:
             return Answer([], f"That's everything I have{self._understood(req)}; try widening the price or dropping a filter.", req)
@@ -250,7 +255,9 @@ class Conversation:
         anchor = picked[0]
         same = [anchor, *session.variants.get(anchor, [])]
         # like it, not the same constraints: its category and price band, any maker, colour or feature
-        c = req.constraints.model_copy(update={"exclude_ids": same, "colors": [], "brands": [], "attributes": {}, "ranges": {}})
+        c = req.constraints.model_copy(
+            update={"exclude_ids": [*same, *req.constraints.exclude_ids], "colors": [], "brands": [], "attributes": {}, "ranges": {}}
+        )
         cards = self.recommender.recommend(turn.user_id, "", c, like=[anchor], who=turn.who)
         liked = self.catalog.store.get_product(anchor)
         if not cards:
@@ -319,7 +326,7 @@ class Conversation:
         gone = self.recommender.recommend(turn.user_id, req.text, c.model_copy(update={"in_stock": False}), who=turn.who)
         if gone:
             names = _names([card.product.title for card in gone[:2]])
-            relaxed = c.model_copy(update={"brands": [], "exclude_ids": [card.product.id for card in gone]})
+            relaxed = c.model_copy(update={"brands": [], "exclude_ids": [*c.exclude_ids, *(card.product.id for card in gone)]})
             cards = self.recommender.recommend(turn.user_id, req.text, relaxed, by_rating=True, who=turn.who)
             for card in cards:
                 card.alternative = True

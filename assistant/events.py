@@ -24,10 +24,12 @@ class Cards:
     table: dict[str, Any] | None = None  # a comparison: rows of attributes side by side
     citations: list[str] = field(default_factory=list)  # evidence ids the message rests on
     actions: list[dict[str, Any]] = field(default_factory=list)  # for the host page (cart changes)
+    answer_id: str = ""  # names this answer for feedback (POST /v1/feedback)
 
     def data(self) -> dict[str, Any]:
         return {
             "session_id": self.session_id,
+            "answer_id": self.answer_id,
             "message": self.message,
             "intent": self.intent,
             "constraints": self.constraints,

@@ -11,7 +11,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from assistant.text import money, split_sentences
+from assistant.text import money, split_sentences, stars
 from records import Constraints, Event, Product, Reason, Review
 from untrusted import quotable_sentences
 
@@ -152,12 +152,21 @@ def review_reason(p: Product, reviews: list[Review], query_vec: np.ndarray | Non
 
 
 def rating_reason(p: Product, reviews: list[Review]) -> Reason | None:
+    """The product's rating over all its reviews (the card's own figure, rounded the same way);
+    `reviews` (the newest, cited) stand in when the store's stats are not loaded."""
     if not reviews:
         return None
-    mean = sum(r.rating for r in reviews) / len(reviews)
-    plural = "s" if len(reviews) != 1 else ""
+    mean, count = (
+        (p.rating, p.review_count)
+        if p.rating is not None and p.review_count
+        else (
+            sum(r.rating for r in reviews) / len(reviews),
+            len(reviews),
+        )
+    )
+    plural = "s" if count != 1 else ""
     return Reason(
-        kind="rating", text=f"Rated {mean:.1f} out of 5 in {len(reviews)} review{plural}", evidence=[f"review:{r.id}" for r in reviews[:10]]
+        kind="rating", text=f"Rated {stars(mean)} out of 5 in {count} review{plural}", evidence=[f"review:{r.id}" for r in reviews[:10]]
     )
 
 

@@ -3,7 +3,7 @@
 The schema (one object per line in JSONL, or one row per line in CSV with a header):
 
 - products: id, title, description, brand, price, currency, category ("A > B > C"), stock,
-  attributes (a JSON object; in CSV also any extra column, e.g. `color`, `size`)
+  attributes (a JSON object; in CSV also any extra column, e.g. `color`, `size`), image_url, url
 - users: id, name, attributes (JSON object)
 - events: user_id, product_id, kind (view|cart|purchase|rating|review), ts (ISO 8601), value, id (optional)
 - reviews: id, product_id, user_id, rating (1-5), title, text, ts
@@ -35,7 +35,7 @@ from records import Event, Product, Review, User
 
 DEMO_DIR = Path(__file__).parent / "demo"
 KINDS = ("products", "users", "events", "reviews")
-PRODUCT_FIELDS = {"id", "title", "description", "brand", "price", "currency", "category", "stock", "attributes"}
+PRODUCT_FIELDS = {"id", "title", "description", "brand", "price", "currency", "category", "stock", "attributes", "image_url", "url"}
 
 
 @dataclass
@@ -82,6 +82,8 @@ def product_from_row(row: dict[str, Any]) -> Product:
         category=row.get("category") or "",
         attributes=attrs,
         stock=int(float(row["stock"])) if row.get("stock") not in (None, "") else None,  # empty: unknown, not 0
+        image_url=row.get("image_url") or None,
+        url=row.get("url") or None,
     )
 
 

@@ -41,7 +41,7 @@ from assistant.understand import Request, Vocabulary
 from assistant.verifier import Verifier
 from ranking.features import SchemaMismatch
 from ranking.rank import Ranker
-from records import Constraints, Event
+from records import Constraints, Event, utcnow
 from retrieval.backends import open_vector_store
 from retrieval.embedder import Embedder, get_embedder
 from retrieval.indexer import SyncReport, sync
@@ -49,6 +49,7 @@ from retrieval.recall import Recall
 from retrieval.vectorstore import IndexUnavailable, VectorStore
 
 log = logging.getLogger(__name__)
+RANKER_CHECK_S = 10.0  # how often a serving process looks for a newer trained ranker
 
 
 class Shop:
@@ -67,6 +68,7 @@ class Shop:
         self.conversation = Conversation(settings, self.catalog, self.recommender, answers, vectors, embedder, self.stats)
         self.explainer = Explainer(settings, self.catalog.verifier, self.stats, self.measured_prose_rate)
         self._session_locks: dict[str, threading.Lock] = {}
+        self._ranker_checked = time.monotonic()
         self.load_ranker()
 
     @classmethod
@@ -98,11 +100,25 @@ class Shop:
     def load_ranker(self) -> None:
         path = self.settings.ranker_path
         self.recommender.ranker = None
+        self._ranker_stamp = path.stat().st_mtime if path.exists() else None
         if path.exists():
             try:
                 self.recommender.ranker = Ranker.load(path, self.embedder.dim, self.embedder.name)
             except SchemaMismatch as exc:
                 log.warning("ranker not used: %s", exc)
+
+    def fresh_ranker(self) -> None:
+        """Loads the ranker again when its file changed (a `train` by another process or worker),
+        looking at most every RANKER_CHECK_S: every worker serves the newest model."""
+        now = time.monotonic()
+        if now - self._ranker_checked < RANKER_CHECK_S:
+            return
+        self._ranker_checked = now
+        path = self.settings.ranker_path
+        stamp = path.stat().st_mtime if path.exists() else None
+        if stamp != self._ranker_stamp:
+            log.info("ranker file changed: loading %s", path)
+            self.load_ranker()
 
     # ---- what the catalog knows ----------------------------------------------------------------
     def vocabulary(self) -> Vocabulary:
@@ -172,6 +188,7 @@ class Shop:
         max_per_category: int | None = None,
     ) -> list[Card]:
         """Recall → rank → rules → cards with reasons. Works for a known user, a new one, or none."""
+        self.fresh_ranker()
         return self.recommender.recommend(user_id, text, constraints, k, like, max_per_category)
 
     def record_event(self, event: Event) -> bool:
@@ -195,6 +212,7 @@ class Shop:
         a session opened by someone else is never continued, it starts afresh."""
         session_id = session_id or uuid.uuid4().hex
         started = time.perf_counter()
+        self.fresh_ranker()
         with self._session_locks.setdefault(session_id, threading.Lock()):
             saved = self.store.load_session(session_id)
             if saved is not None and (saved.get("user_id") != user_id or saved.get("owner") != owner):
@@ -215,6 +233,7 @@ class Shop:
             answer.table,
             answer.citations,
             answer.actions,
+            uuid.uuid4().hex[:16],
         )
         report, prose = ProseReport(), ""
         if answer.facts is not None and audience == "shopper":
@@ -222,6 +241,21 @@ class Shop:
                 prose += text
                 yield Token(text)
         yield Done(session_id, prose, round((time.perf_counter() - started) * 1000), report)
+
+    def dismiss(self, session_id: str, product_id: str) -> list[str]:
+        """ "Not interested": the product (with its other colours and sizes) is never listed again in
+        this conversation; a known shopper's dismissal is recorded as an event too. Returns what
+        the conversation now leaves out."""
+        with self._session_locks.setdefault(session_id, threading.Lock()):
+            saved = self.store.load_session(session_id) or {}
+            session = Session.from_dict(saved)
+            gone = [product_id, *session.variants.get(product_id, [])]
+            session.dismissed = list(dict.fromkeys([*session.dismissed, *gone]))
+            self.store.save_session(session_id, session.user_id, session.to_dict(), handoff=session.handoff, owner=session.owner)
+        if session.user_id:
+            self.record_event(Event(user_id=session.user_id, product_id=product_id, kind="dismiss", ts=utcnow()))
+        self.stats["dismissed"] += 1
+        return session.dismissed
 
     # ---- privacy -----------------------------------------------------------------------------------
     def forget_user(self, user_id: str) -> dict[str, int]:

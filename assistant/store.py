@@ -58,6 +58,8 @@ class ProductRow(Base):
     category: Mapped[str] = mapped_column(String(500), default="", index=True)
     attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     stock: Mapped[int | None] = mapped_column(Integer, nullable=True)  # None: unknown
+    image_url: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    url: Mapped[str | None] = mapped_column(String(1000), nullable=True)
     content_hash: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
@@ -100,6 +102,16 @@ class SessionRow(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     handoff: Mapped[bool] = mapped_column(Boolean, default=False, index=True)  # waiting for a person
     owner: Mapped[str | None] = mapped_column(String(160), nullable=True)  # "user:<id>" or "visitor:<id>": who may continue it
+
+
+class FeedbackRow(Base):
+    """A shopper's thumbs up or down on one answer (the latest vote counts)."""
+
+    __tablename__ = "feedback"
+    session_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    answer_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(8))  # "up" | "down"
+    ts: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class MessageRow(Base):
@@ -730,6 +742,7 @@ class Store:
                 "events": s.execute(delete(EventRow).where(EventRow.user_id == user_id)).rowcount,
                 "conversations": s.execute(delete(SessionRow).where(SessionRow.user_id == user_id)).rowcount,
                 "agent_messages": s.execute(delete(MessageRow).where(MessageRow.session_id.in_(sessions))).rowcount if sessions else 0,
+                "feedback": s.execute(delete(FeedbackRow).where(FeedbackRow.session_id.in_(sessions))).rowcount if sessions else 0,
                 "reviews": s.execute(delete(ReviewRow).where(ReviewRow.user_id == user_id)).rowcount,
                 "summaries": s.execute(delete(SummaryRow).where(SummaryRow.product_id.in_(reviewed))).rowcount if reviewed else 0,
                 "user": s.execute(delete(UserRow).where(UserRow.id == user_id)).rowcount,
@@ -744,7 +757,17 @@ class Store:
             if not old:
                 return 0
             s.execute(delete(MessageRow).where(MessageRow.session_id.in_(old)))
+            s.execute(delete(FeedbackRow).where(FeedbackRow.session_id.in_(old)))
             return s.execute(delete(SessionRow).where(SessionRow.id.in_(old))).rowcount
+
+    def set_feedback(self, session_id: str, answer_id: str, value: str) -> None:
+        with self.session() as s, s.begin():
+            s.merge(FeedbackRow(session_id=session_id, answer_id=answer_id, value=value, ts=utcnow()))
+
+    def feedback_counts(self) -> dict[str, int]:
+        with self.session() as s:
+            found = dict(s.execute(select(FeedbackRow.value, func.count()).group_by(FeedbackRow.value)).all())
+        return {"up": int(found.get("up", 0)), "down": int(found.get("down", 0))}
 
     def handoffs(self, limit: int = 50) -> list[dict[str, Any]]:
         """Conversations waiting for a person, oldest first, with their transcripts."""
@@ -820,6 +843,8 @@ def _product_values(p: Product) -> dict[str, Any]:
         "category": p.category,
         "attributes": p.attributes,
         "stock": p.stock,
+        "image_url": p.image_url,
+        "url": p.url,
         "content_hash": content_hash(p),
         "updated_at": utcnow(),
     }
@@ -840,6 +865,8 @@ def _product(row: ProductRow) -> Product:
         category=row.category or "",
         attributes=row.attributes or {},
         stock=row.stock,
+        image_url=row.image_url,
+        url=row.url,
     )
 
 

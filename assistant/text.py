@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import ROUND_HALF_UP, Decimal
 
 # A sentence ends at . ! or ? followed by space, or at a line break.
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
@@ -18,6 +19,12 @@ def complete_sentences(text: str) -> tuple[list[str], str]:
     """Streamed text → (finished sentences, the pending rest)."""
     *done, rest = [p.lstrip() for p in SENTENCE_END.split(text)]
     return [s for s in done if s.strip()], rest
+
+
+def stars(value: float) -> str:
+    """A rating to one decimal, rounded as the widget's `toFixed(1)` rounds it (half up, on the
+    exact binary value): the card's "★ 4.3" and the reason's "Rated 4.3" must agree."""
+    return str(Decimal(value).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
 def money(value: float, currency: str = "USD", short: bool = False) -> str:

@@ -11,7 +11,8 @@ from datetime import datetime, timedelta
 from records import Event
 
 # How much each kind of behaviour says about a shopper's taste.
-EVENT_WEIGHT: dict[str, float] = {"view": 0.3, "cart": 0.6, "remove": 0.0, "purchase": 1.0, "rating": 0.8, "review": 0.8}
+# A dismissal says "not this" about one item, not "less of this kind": it only hides the item.
+EVENT_WEIGHT: dict[str, float] = {"view": 0.3, "cart": 0.6, "remove": 0.0, "purchase": 1.0, "rating": 0.8, "review": 0.8, "dismiss": 0.0}
 HALF_LIFE_DAYS = 30.0
 # The events that choose an item: what training learns to predict, and what "own" means.
 TARGET_KINDS = ("purchase", "cart")

@@ -160,3 +160,64 @@ def test_visitors_are_not_customers(fresh_client, fresh_shop):
     for n in range(3):
         fresh_client.post("/v1/chat", json={"message": "a french press", "stream": False}, headers={"X-Visitor-Id": f"v_{n:032d}"})
     assert fresh_shop.store.count_users() == before
+
+
+def test_the_api_docs_need_no_internet(client):
+    page = client.get("/docs")
+    assert page.status_code == 200 and "cdn." not in page.text and "jsdelivr" not in page.text
+    for asset in ("swagger-ui-bundle.js", "swagger-ui.css"):
+        assert f"/static-offline-docs/{asset}" in page.text
+        assert client.get(f"/static-offline-docs/{asset}").status_code == 200
+    redoc = client.get("/redoc")
+    assert redoc.status_code == 200 and "/static-offline-docs/redoc.standalone.js" in redoc.text
+
+
+def test_feedback_on_an_answer_is_stored_once_per_answer_and_counted(fresh_client):
+    me, stranger = {"X-Visitor-Id": "v_" + "a" * 20}, {"X-Visitor-Id": "v_" + "b" * 20}
+    turn = fresh_client.post("/v1/chat", json={"message": "trail running shoes", "stream": False}, headers=me).json()
+    assert turn["answer_id"]
+    vote = {"session_id": turn["session_id"], "answer_id": turn["answer_id"], "value": "down"}
+    assert fresh_client.post("/v1/feedback", json=vote, headers=stranger).status_code == 404  # not their conversation
+    assert fresh_client.post("/v1/feedback", json={**vote, "value": "meh"}, headers=me).status_code == 422
+    assert fresh_client.post("/v1/feedback", json=vote, headers=me).status_code == 201
+    assert fresh_client.post("/v1/feedback", json={**vote, "value": "up"}, headers=me).status_code == 201  # changed their mind
+    assert fresh_client.get("/healthz").json()["feedback"] == {"up": 1, "down": 0}
+
+
+def test_not_interested_takes_a_product_out_of_the_conversation(fresh_client, fresh_shop):
+    me, stranger = {"X-Visitor-Id": "v_" + "c" * 20}, {"X-Visitor-Id": "v_" + "d" * 20}
+    first = fresh_client.post("/v1/chat", json={"message": "trail running shoes", "stream": False}, headers=me).json()
+    gone = first["items"][0]["product"]["id"]
+    path = f"/v1/sessions/{first['session_id']}/dismiss"
+    assert fresh_client.post(path, json={"product_id": gone}, headers=stranger).status_code == 404
+    assert fresh_client.post(path, json={"product_id": "no-such-product"}, headers=me).status_code == 404
+    r = fresh_client.post(path, json={"product_id": gone}, headers=me)
+    assert r.status_code == 200 and gone in r.json()["dismissed"]
+    for follow_up in ("show me more", "trail running shoes", "more like #2"):
+        turn = fresh_client.post("/v1/chat", json={"message": follow_up, "session_id": first["session_id"], "stream": False}, headers=me)
+        assert gone not in [it["product"]["id"] for it in turn.json()["items"]], follow_up
+    # "start over" forgets it with everything else
+    fresh_client.post("/v1/chat", json={"message": "start over", "session_id": first["session_id"], "stream": False}, headers=me)
+    again = fresh_client.post(
+        "/v1/chat", json={"message": "trail running shoes", "session_id": first["session_id"], "stream": False}, headers=me
+    )
+    assert gone in [it["product"]["id"] for it in again.json()["items"]]
+
+
+def test_a_signed_in_shoppers_dismissal_is_recorded(fresh_client, fresh_shop):
+    headers = shopper_token(fresh_shop, "u02")
+    first = fresh_client.post("/v1/chat", json={"message": "a waterproof jacket", "stream": False}, headers=headers).json()
+    gone = first["items"][0]["product"]["id"]
+    fresh_client.post(f"/v1/sessions/{first['session_id']}/dismiss", json={"product_id": gone}, headers=headers)
+    assert [e.kind for e in fresh_shop.store.history("u02") if e.product_id == gone][-1] == "dismiss"
+
+
+def test_demo_products_have_pictures_and_pages_of_their_own(client):
+    turn = client.post("/v1/chat", json={"message": "a quiet keyboard", "stream": False}).json()
+    product = turn["items"][0]["product"]
+    assert product["image_url"].startswith("/demo/images/") and product["url"].startswith("/demo/products/")
+    image = client.get(product["image_url"])
+    assert image.status_code == 200 and image.headers["content-type"].startswith("image/svg+xml") and "<svg" in image.text
+    page = client.get(product["url"])
+    assert page.status_code == 200 and f'data-product="{product["id"]}"' in page.text and product["title"] in page.text
+    assert client.get("/demo/images/no-such-product.svg").status_code == 404

@@ -190,3 +190,227 @@ def test_the_widget_works_on_the_stores_own_site(demo_shop, browser, tmp_path):
         tab.close()
     finally:
         api.should_exit = store.should_exit = True
+
+
+def ask(page, message: str) -> None:
+    box = page.get_by_label("Your message")
+    box.fill(message)
+    box.press("Enter")
+    expect(page.locator(".sa-msg.sa-assistant:not(.sa-prose)").last).not_to_have_text("…", timeout=30_000)
+
+
+def overflow(page) -> int:
+    """How far the page is wider than the screen (0: nothing off to the side)."""
+    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+
+
+@pytest.mark.parametrize("width", [360, 390, 768])
+def test_the_widget_fits_a_phone_and_a_tablet(server, browser, width):
+    page = browser.new_page(viewport={"width": width, "height": 800}, is_mobile=width < 480, has_touch=width < 480)
+    page.goto(f"{server}/?user=u02")
+    assert overflow(page) == 0
+    ask(page, "a waterproof jacket")
+    assert overflow(page) == 0
+    for name in ("Send", "Close the assistant", "New chat"):
+        box = page.get_by_role("button", name=name).bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= width and box["y"] + box["height"] <= 800, (name, box)
+    if width <= 480:  # a full-screen sheet
+        panel = page.locator(".sa-panel").bounding_box()
+        assert panel and panel["width"] == width and panel["height"] >= 790
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"widget-{width}.png"))
+    page.close()
+
+
+def test_the_console_stacks_its_columns_on_a_phone(server, browser):
+    page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page.goto(f"{server}/agent")
+    page.get_by_label("Password").fill("agent")
+    page.get_by_role("button", name="Log in").click()
+    page.locator(".console").wait_for()
+    lefts = {round(b["x"]) for b in (s.bounding_box() for s in page.locator(".console > section").all()) if b}
+    assert len(lefts) == 1, f"columns side by side at x={sorted(lefts)}"
+    assert overflow(page) == 0
+    page.close()
+
+
+def test_the_widget_leaves_focus_alone_and_reads_reasons_as_text(server, browser):
+    page = browser.new_page()
+    page.goto(f"{server}/?user=u02")
+    page.get_by_label("Your message").wait_for()
+    assert page.evaluate("document.activeElement === document.body"), "the widget took focus on page load"
+    ask(page, "trail running shoes")
+    assert page.locator(".sa-reason[title]").count() == 0  # evidence ids are not the reasons' names
+    card = page.locator(".sa-card").first
+    visible = card.locator(".sa-body > .sa-reasons > .sa-reason")
+    assert 1 <= visible.count() <= 2
+    compared = 0
+    for card in page.locator(".sa-card").all():
+        rated, shown = card.locator(".sa-reason.sa-rating"), card.locator(".sa-meta .sa-stars")
+        if rated.count() and shown.count():
+            stars = shown.inner_text().split()[1]
+            assert f"Rated {stars} " in (rated.first.text_content() or "")  # one figure, rounded once
+            compared += 1
+    assert compared, "no card showed both its stars and its rating reason"
+    page.close()
+
+
+def test_a_reload_keeps_the_conversation_and_new_chat_clears_it(server, browser):
+    page = browser.new_page()
+    page.goto(f"{server}/")
+    ask(page, "trail running shoes")
+    page.reload()
+    expect(page.get_by_role("log")).to_contain_text("trail running shoes")
+    ask(page, "cheaper")  # the context came back with the transcript
+    assert "under $" in page.locator(".sa-msg.sa-assistant:not(.sa-prose)").last.inner_text()
+    page.get_by_role("button", name="New chat").click()
+    assert page.get_by_role("log").inner_text().strip() == ""
+    page.reload()
+    assert page.get_by_role("log").inner_text().strip() == ""
+    page.close()
+
+
+def test_a_shopper_says_an_answer_helped(server, browser):
+    import httpx
+
+    before = httpx.get(f"{server}/healthz").json()["feedback"]["up"]
+    page = browser.new_page()
+    page.goto(f"{server}/")
+    ask(page, "an espresso machine")
+    page.get_by_role("button", name="Helpful", exact=True).last.click()
+    expect(page.locator(".sa-feedback").last).to_have_text("Thanks for telling us.")
+    assert httpx.get(f"{server}/healthz").json()["feedback"]["up"] == before + 1
+    page.close()
+
+
+def test_cards_can_be_acted_on_more_like_this_and_not_interested(server, browser):
+    page = browser.new_page()
+    page.goto(f"{server}/")
+    ask(page, "trail running shoes")
+    first = page.locator(".sa-card").first
+    assert first.locator("img.sa-img").get_attribute("alt") == first.locator(".sa-title").inner_text()
+    assert first.locator("a.sa-title").get_attribute("href").startswith(server + "/demo/products/")
+    title = first.locator(".sa-title").inner_text()
+    first.get_by_role("button", name="Not interested").click()
+    expect(page.locator(".sa-note").last).to_contain_text(f"won't show the {title}")
+    ask(page, "show me more")
+    assert title not in page.locator(".sa-cards").last.inner_text()
+    page.locator(".sa-cards").last.locator(".sa-card").first.get_by_role("button", name="More like this").click()
+    expect(page.locator(".sa-msg.sa-assistant:not(.sa-prose)").last).to_contain_text("More like the", timeout=30_000)
+    page.close()
+
+
+AXE = Path(__file__).resolve().parent / "js" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def serious_violations(page) -> list[str]:
+    """axe-core's serious and critical findings on the page as it is now (WCAG 2.x A/AA and best practice)."""
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate("async () => (await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21aa', 'best-practice']})).violations")
+    return [
+        f"{v['impact']}: {v['id']} ({v['help']}) at {[n['target'] for n in v['nodes']][:3]}"
+        for v in found
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+@pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed (make test runs `npm ci --prefix tests/js`)")
+def test_no_serious_accessibility_violations(server, browser):
+    context = browser.new_context(bypass_csp=True)  # only so the test can inject axe; the pages' CSP is tested above
+    page = context.new_page()
+    page.goto(f"{server}/?user=u02")
+    ask(page, "trail running shoes")  # the widget open, with results
+    assert serious_violations(page) == []
+    page.goto(f"{server}/agent/login")
+    assert serious_violations(page) == []
+    page.get_by_label("Password").fill("agent")
+    page.get_by_role("button", name="Log in").click()
+    page.locator(".console").wait_for()
+    page.get_by_label("Customer", exact=True).select_option("u03")
+    page.locator("#history li .kind").first.wait_for(timeout=15_000)
+    assert serious_violations(page) == []
+    context.close()
+
+
+# the focused element, inside the widget's shadow root when focus is there
+DEEP_FOCUS = """() => { let a = document.activeElement; while (a && a.shadowRoot && a.shadowRoot.activeElement) a = a.shadowRoot.activeElement;
+  return a.className + '|' + (a.textContent || '').trim(); }"""
+
+
+def test_everything_in_the_widget_is_reachable_by_keyboard(server, browser):
+    page = browser.new_page()
+    page.goto(f"{server}/?user=u02")
+    ask(page, "a quiet keyboard")
+    reached = set()
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        reached.add(page.evaluate(DEEP_FOCUS))
+    names = " ".join(reached)
+    for control in ("Add to cart", "More like this", "Not interested", "New chat", "Send"):
+        assert control in names, f"{control!r} cannot be reached with Tab"
+    page.close()
+
+
+def test_follow_up_chips_come_from_the_results_and_refine_them(server, browser):
+    page = browser.new_page()
+    page.goto(f"{server}/")
+    ask(page, "trail running shoes")
+    chips = page.locator(".sa-chips").last.get_by_role("button")
+    labels = chips.all_inner_texts()
+    assert "show more" in labels and any(t.startswith("under $") for t in labels), labels
+    ceiling = next(t for t in labels if t.startswith("under $"))
+    page.locator(".sa-chips").last.get_by_role("button", name=ceiling).click()
+    expect(page.locator(".sa-msg.sa-user").last).to_have_text(ceiling)
+    expect(page.locator(".sa-msg.sa-assistant:not(.sa-prose)").last).not_to_have_text("…", timeout=30_000)
+    limit = float(ceiling.removeprefix("under $"))
+    prices = [
+        float(t.strip("$").replace(",", ""))
+        for t in page.locator(".sa-cards").last.locator(".sa-card:not(.sa-alt) .sa-price").all_inner_texts()
+    ]
+    assert all(p <= limit for p in prices), (limit, prices)
+    page.close()
+
+
+def test_the_stores_own_css_does_not_reach_the_widget(demo_shop, browser):
+    """A store page whose global CSS would wreck any widget that shares its styles."""
+    from starlette.applications import Starlette
+    from starlette.responses import HTMLResponse
+    from starlette.routing import Route
+
+    api_port, store_port = free_port(), free_port()
+    settings = make_settings(demo_shop.settings.data_dir, cors_origins=[f"http://localhost:{store_port}"])
+    hostile = "* { font-size: 40px !important; } button { display: none !important; } li { display: inline !important; } input { width: 5px !important; }"
+
+    async def page(request):
+        return HTMLResponse(
+            f"<!doctype html><title>Store</title><style>{hostile}</style><h1>A store</h1>"
+            f'<script src="http://127.0.0.1:{api_port}/static/widget.js" data-open="true" defer></script>'
+        )
+
+    api = serve(create_app(settings, demo_shop), api_port)
+    store = serve(Starlette(routes=[Route("/", page)]), store_port)
+    try:
+        tab = browser.new_page()
+        tab.goto(f"http://localhost:{store_port}/")
+        ask(tab, "a quiet keyboard")
+        send = tab.get_by_role("button", name="Send")
+        expect(send).to_be_visible()
+        assert send.evaluate("b => getComputedStyle(b).fontSize") == "15px"
+        assert tab.locator(".sa-card").first.evaluate("li => getComputedStyle(li).display") == "flex"
+        assert tab.get_by_label("Your message").bounding_box()["width"] > 100
+        tab.close()
+    finally:
+        api.should_exit = store.should_exit = True
+
+
+def test_the_widget_speaks_the_shoppers_language(server, browser):
+    context = browser.new_context(locale="de-DE")  # what the browser sends as Accept-Language
+    page = context.new_page()
+    page.goto(f"{server}/")
+    box = page.get_by_label("Ihre Nachricht")
+    box.fill("trail running shoes")
+    page.get_by_role("button", name="Senden").click()
+    expect(page.get_by_role("button", name="In den Warenkorb").first).to_be_visible(timeout=30_000)
+    assert page.get_by_role("button", name="Neuer Chat").is_visible()
+    assert page.locator("section.sa-widget").get_attribute("lang") == "de"
+    context.close()

@@ -133,3 +133,15 @@ def test_amazon_reviews_ingest_end_to_end_is_idempotent(store):
     assert first.reviews_added > 1000 and store.get_product("az-B001BKEWF2") is not None
     again = ingest_dataset(store, "amazon2018", DATASETS, force=True)
     assert again.reviews_added == 0 and again.events_added == 0
+
+
+def test_product_links_must_be_web_addresses():
+    from pydantic import ValidationError
+
+    from records import Product
+
+    ok = Product(id="p", title="t", image_url="https://cdn.example/p.jpg", url="/products/p")
+    assert ok.image_url.startswith("https://") and ok.url == "/products/p"
+    for bad in ("javascript:alert(1)", "data:text/html,hi", "//evil.example/x", "ftp://x/y"):
+        with pytest.raises(ValidationError):
+            Product(id="p", title="t", url=bad)

@@ -280,6 +280,8 @@ def build() -> None:
                 if rng.random() < 0.7:
                     events.append({"user_id": uid, "product_id": p["id"], "kind": "purchase", "ts": (ts + timedelta(minutes=9)).isoformat(), "value": 1})
     _supplies(random.Random(11), products, reviews, users, events)
+    for product in products:  # the demo's own pictures (generated SVG) and pages, served by the app
+        product["image_url"], product["url"] = f"/demo/images/{product['id']}.svg", f"/demo/products/{product['id']}"
     _write("products.jsonl", products)
     _write("reviews.jsonl", reviews)
     _write("users.jsonl", users)

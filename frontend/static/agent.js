@@ -11,7 +11,7 @@
 
   function mountWidget(userId) {
     holder.innerHTML = "";
-    document.querySelectorAll(".sa-widget").forEach((w) => w.remove());
+    document.querySelectorAll("shopassist-widget").forEach((w) => w.remove());
     sessionStorage.removeItem("shopassist-session");
     const s = document.createElement("script");
     s.src = "/static/widget.js?u=" + encodeURIComponent(userId);
