@@ -263,6 +263,7 @@ class ReadCache:
         # lists read with a limit: (the first rows, whether that is all of them)
         self.reviews: TTLCache[str, tuple[list[Review], bool]] = TTLCache(CACHE_ENTRIES // 10, CACHE_TTL_S)
         self.siblings: TTLCache[tuple[str, str], tuple[list[Product], bool]] = TTLCache(CACHE_ENTRIES // 10, CACHE_TTL_S)
+        self.histories: TTLCache[str, tuple[list[Event], bool]] = TTLCache(CACHE_ENTRIES // 5, CACHE_TTL_S)  # by shopper
 
     def first(self, part: TTLCache, key: Any, limit: int | None, read: Callable[[int | None], list]) -> list:
         """The first `limit` rows of a list (all with None), from the cache when it holds that many."""
@@ -286,9 +287,14 @@ class ReadCache:
             if products:
                 self.siblings.clear()
 
+    def forget_shoppers(self, user_ids: Iterable[str]) -> None:
+        with self.lock:
+            for user_id in user_ids:
+                self.histories.pop(user_id, None)
+
     def clear(self) -> None:
         with self.lock:
-            for part in (self.products, self.stats, self.reviews, self.siblings):
+            for part in (self.products, self.stats, self.reviews, self.siblings, self.histories):
                 part.clear()
 
 
@@ -492,15 +498,19 @@ class Store:
                 if missing:
                     s.execute(insert(UserRow), missing)
         self.cache.forget({e.product_id for e in added})
+        self.cache.forget_shoppers({e.user_id for e in added})
         return added
 
     def history(self, user_id: str, limit: int = 200) -> list[Event]:
-        """The shopper's behaviour, oldest first (the most recent `limit` events)."""
-        with self.session() as s:
-            rows = s.scalars(
-                select(EventRow).where(EventRow.user_id == user_id).order_by(EventRow.ts.desc(), EventRow.id).limit(limit)
-            ).all()
-        return [_event(r) for r in reversed(rows)]
+        """The shopper's behaviour, oldest first (the most recent `limit` events); an event this
+        process stores for them is seen at once (their cached history is dropped)."""
+
+        def read(n: int | None) -> list[Event]:  # newest first, as the cache keeps lists
+            with self.session() as s:
+                q = select(EventRow).where(EventRow.user_id == user_id).order_by(EventRow.ts.desc(), EventRow.id)
+                return [_event(r) for r in s.scalars(q.limit(n) if n else q)]
+
+        return list(reversed(self.cache.first(self.cache.histories, user_id, limit, read)))
 
     def iter_events(self, kinds: Sequence[str] | None = None) -> Iterator[Event]:
         with self.session() as s:

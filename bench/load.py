@@ -103,21 +103,24 @@ def wait_for(url: str, seconds: float = 180) -> None:
     raise RuntimeError(f"{url} did not come up")
 
 
-async def chat_turn(client: httpx.AsyncClient, headers: dict, user: str, session: str, message: str) -> tuple[float, float, bool]:
-    """(ms to the cards event, ms to the done event, ok)."""
-    started, cards, done, ok = time.perf_counter(), 0.0, 0.0, False
+async def chat_turn(client: httpx.AsyncClient, headers: dict, user: str, session: str, message: str) -> tuple[float, float, str | None]:
+    """(ms to the cards event, ms to the done event, what went wrong or None)."""
+    started, cards, done = time.perf_counter(), 0.0, 0.0
     body = {"message": message, "user_id": user, "session_id": session}
     async with client.stream("POST", "/v1/chat", json=body, headers=headers) as r:
         if r.status_code != 200:
-            return 0.0, 0.0, False
+            return 0.0, 0.0, f"chat HTTP {r.status_code}"
+        error = False
         async for line in r.aiter_lines():
             if line.startswith("event: cards"):
                 cards = (time.perf_counter() - started) * 1000
             elif line.startswith("event: done"):
-                done, ok = (time.perf_counter() - started) * 1000, True
+                done = (time.perf_counter() - started) * 1000
             elif line.startswith("event: error"):
-                return cards, 0.0, False
-    return cards, done, ok and cards > 0
+                error = True
+            elif error and line.startswith("data:"):
+                return cards, 0.0, f"chat error event: {line[5:].strip()[:120]}"
+    return cards, done, None if cards and done else "chat stream ended without cards or done"
 
 
 async def shopper(
@@ -128,7 +131,10 @@ async def shopper(
     rng = random.Random(i)
     headers = {"Authorization": f"Bearer {key}"}
     user, session = rng.choice(users), uuid.uuid4().hex
-    async with httpx.AsyncClient(base_url=base, timeout=120) as client:
+    # drop an idle connection before the server's keep-alive timeout (5 s) does: otherwise a
+    # request sent as the server closes it fails with ReadError, a race of the client, not the server
+    limits = httpx.Limits(keepalive_expiry=4.0)
+    async with httpx.AsyncClient(base_url=base, timeout=120, limits=limits) as client:
         step = 0
         while time.monotonic() < until:
             step += 1
@@ -136,7 +142,9 @@ async def shopper(
                 t = time.perf_counter()
                 r = await client.post("/v1/recommendations", json={"user_id": user, "k": 8}, headers=headers)
                 out["recommend"].append((time.perf_counter() - t) * 1000)
-                out["errors"] += r.status_code != 200
+                if r.status_code != 200:
+                    out["errors"] += 1
+                    out["error_kinds"].append(f"recommendations HTTP {r.status_code}")
                 if mix == "recs":
                     user = rng.choice(users)
                     continue
@@ -145,11 +153,15 @@ async def shopper(
                 r = await client.post("/v1/events", json=body, headers=headers)
                 out["event"].append((time.perf_counter() - t) * 1000)
                 out["events_accepted"] += r.status_code == 201 and r.json()["stored"]
-                out["errors"] += r.status_code != 201
+                if r.status_code != 201:
+                    out["errors"] += 1
+                    out["error_kinds"].append(f"events HTTP {r.status_code}")
                 if step % 3 == 1:
-                    cards, done, ok = await chat_turn(client, headers, user, session, rng.choice(QUERIES))
-                    out["errors"] += not ok
-                    if ok:
+                    cards, done, problem = await chat_turn(client, headers, user, session, rng.choice(QUERIES))
+                    if problem:
+                        out["errors"] += 1
+                        out["error_kinds"].append(problem)
+                    else:
                         out["chat_cards"].append(cards)
                         out["chat_done"].append(done)
             except httpx.HTTPError as exc:

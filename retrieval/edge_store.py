@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from cachetools import LRUCache
 from qdrant_edge import (
     Direction,
     Distance,
@@ -66,6 +67,7 @@ from retrieval.vectorstore import (
 # (bench/results/vectors.md): 128 up to 100k products (0.99), 256 from LARGE points on (at 1M,
 # 128 gave 0.976 unfiltered but 0.965 filtered; 256 gives 0.991 / 0.979 at p99 3.4 / 1.9 ms).
 HNSW_EF = 128
+VECTOR_CACHE = 20_000  # product vectors kept in memory (1.5 kB each at 384 dimensions)
 HNSW_EF_LARGE = 256
 LARGE = 500_000
 
@@ -109,6 +111,8 @@ class EdgeStore(VectorStore):
         self.shard: EdgeShard | None = None
         self.broken = None
         self._ef = HNSW_EF  # follows the collection's size (hnsw_ef)
+        self._cache_lock = threading.Lock()
+        self._vectors: LRUCache[str, np.ndarray] = LRUCache(VECTOR_CACHE)
         if self.meta_file.exists():
             self.shard = self._load()
             self._ef = hnsw_ef(self.count())
@@ -168,12 +172,19 @@ class EdgeStore(VectorStore):
 
     def upsert(self, items: list[IndexedItem]) -> None:
         points = [Point(point_id(i.product_id), named_vectors(i, _sparse), i.payload) for i in items]
+        self._forget(i.product_id for i in items)
         if points:
             shard = self._require()
             shard.update(UpdateOperation.upsert_points(points))
             self._ef = hnsw_ef(shard.info().points_count)
 
+    def _forget(self, product_ids) -> None:
+        with self._cache_lock:
+            for pid in product_ids:
+                self._vectors.pop(pid, None)
+
     def delete(self, product_ids: list[str]) -> None:
+        self._forget(product_ids)
         if product_ids:
             self._require().update(UpdateOperation.delete_points([point_id(p) for p in product_ids]))
 
@@ -198,10 +209,21 @@ class EdgeStore(VectorStore):
         return [Hit(pl["product_id"], float(pl.get(key) or 0.0), pl) for r in records for pl in (payload_of(r),)]
 
     def vectors(self, product_ids: list[str]) -> dict[str, np.ndarray]:
+        """Dense vectors by product id (read-only arrays: cached, shared by every request; a
+        product's entry goes when it is upserted or deleted)."""
         if not product_ids or self.shard is None:
             return {}
-        records = self.shard.retrieve([point_id(p) for p in product_ids], ["product_id"], [DENSE])
-        return {payload_of(r)["product_id"]: dense_of(r) for r in records}
+        with self._cache_lock:
+            out = {pid: v for pid in product_ids if (v := self._vectors.get(pid)) is not None}
+        missing = [pid for pid in product_ids if pid not in out]
+        if missing:
+            records = self.shard.retrieve([point_id(p) for p in missing], ["product_id"], [DENSE])
+            fresh = {payload_of(r)["product_id"]: dense_of(r) for r in records}
+            with self._cache_lock:
+                for pid, v in fresh.items():
+                    v.setflags(write=False)
+                    self._vectors[pid] = out[pid] = v
+        return out
 
     def indexed_hashes(self) -> dict[str, str]:
         if self.shard is None:
@@ -278,6 +300,8 @@ class EdgeStore(VectorStore):
 
     def close(self) -> None:
         with self._lock:
+            with self._cache_lock:
+                self._vectors.clear()
             if self.shard is not None:
                 self.shard.flush()
                 self.shard.close()
