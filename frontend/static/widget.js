@@ -300,8 +300,8 @@
     bar.dataset.session = sessionId;
     bar.dataset.answer = answerId;
     bar.innerHTML = `<span>${T.helpful}</span>
-      <button type="button" data-value="up" aria-label="${T.yes}">👍</button>
-      <button type="button" data-value="down" aria-label="${T.no}">👎</button>`;
+      <button type="button" data-value="up">${T.yes}</button>
+      <button type="button" data-value="down">${T.no}</button>`;  // words, not emoji: every font has them
     return bar;
   }
   log.addEventListener("click", async (e) => {
