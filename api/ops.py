@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import shutil
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,6 @@ import httpx
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from starlette.concurrency import run_in_threadpool
 
@@ -68,26 +68,22 @@ def check_store(shop: Shop) -> dict[str, Any]:
     url = make_url(shop.settings.db_url)
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:") and not Path(url.database).exists():
         return {"ok": False, "error": f"the database file {url.database} is missing"}
-    try:
-        with shop.store.engine.connect() as conn:
-            products = conn.execute(text("SELECT COUNT(*) FROM products")).scalar_one()
-    except Exception as exc:
-        return {"ok": False, "error": f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"}
-    if not products:
-        return {"ok": False, "error": "the store holds no products", "products": 0}
-    return {"ok": True, "products": products}
+    return _counted(shop.store.count_products, "products", "the store holds no products")
 
 
 def check_index(shop: Shop) -> dict[str, Any]:
     if shop.vectors.broken:
         return {"ok": False, "error": f"unreadable ({shop.vectors.broken}): run `shopassist index --rebuild`"}
+    return _counted(shop.vectors.count, "indexed", "the vector index is empty: run `shopassist index`")
+
+
+def _counted(count: Callable[[], int], name: str, empty: str) -> dict[str, Any]:
+    """A part is ready when it answers and holds something: `{name: n}`, or why not."""
     try:
-        count = shop.vectors.count()
+        n = count()
     except Exception as exc:
-        return {"ok": False, "error": f"{type(exc).__name__}: {str(exc)[:200]}"}
-    if not count:
-        return {"ok": False, "error": "the vector index is empty: run `shopassist index`", "indexed": 0}
-    return {"ok": True, "indexed": count}
+        return {"ok": False, "error": f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0][:200]}"}
+    return {"ok": True, name: n} if n else {"ok": False, "error": empty, name: 0}
 
 
 def check_disk(folder: Path) -> dict[str, Any]:

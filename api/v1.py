@@ -32,8 +32,9 @@ from api.schemas import (
     ReviewSummaryOut,
     errors,
 )
-from api.security import CallerDep, ShopDep
+from api.security import Caller, CallerDep, ShopDep
 from assistant.events import Cards, ChatEvent, Done
+from assistant.shop import Shop
 from assistant.store import event_id, keyed_event_id
 from records import Event, utcnow
 from retrieval.vectorstore import IndexUnavailable
@@ -64,14 +65,20 @@ async def chat(body: ChatIn, shop: ShopDep, who: CallerDep):
     return await respond(shop.chat(body.message, body.session_id, user_id, product_id=body.product_id, owner=owner), body.stream)
 
 
+async def own_conversation(shop: Shop, who: Caller, session_id: str) -> None:
+    """404 unless the conversation exists and the caller holds it (one opened without an owner
+    is anyone's): a stranger cannot even learn that it exists."""
+    exists, owner = await run_in_threadpool(shop.store.session_owner, session_id)
+    if not exists or (owner is not None and owner != who.owner):
+        raise HTTPException(404, f"No conversation with id {session_id!r} for you.")
+
+
 @router.get("/v1/sessions/{session_id}/events", tags=["chat"], responses={200: {"content": {"text/event-stream": {}}}})
 async def session_events(session_id: str, request: Request, shop: ShopDep, who: CallerDep, after: int = 0):
     """What a person from the shop writes into this conversation (after a hand-over), as
     server-sent `agent` events; reconnects resume after the last one seen (`Last-Event-ID`).
     Only the conversation's owner may listen (`shopper_token` or `visitor_id` in the query)."""
-    exists, owner = shop.store.session_owner(session_id)
-    if not exists or (owner is not None and owner != who.owner):
-        raise HTTPException(404, f"No conversation with id {session_id!r} for you.")
+    await own_conversation(shop, who, session_id)
     last = int(request.headers.get("last-event-id") or after or 0)
 
     async def stream() -> AsyncIterator[dict[str, str]]:
@@ -141,9 +148,7 @@ async def events(
 async def dismiss(session_id: Annotated[str, Path(max_length=64, pattern=ID)], body: DismissIn, shop: ShopDep, who: CallerDep):
     """ "Not interested" on a card: the product leaves this conversation (and, for a signed-in
     shopper, a `dismiss` event is recorded). Only the conversation's owner may."""
-    exists, owner = await run_in_threadpool(shop.store.session_owner, session_id)
-    if not exists or (owner is not None and owner != who.owner):
-        raise HTTPException(404, f"No conversation with id {session_id!r} for you.")
+    await own_conversation(shop, who, session_id)
     if await run_in_threadpool(shop.store.get_product, body.product_id) is None:
         raise HTTPException(404, f"No product with id {body.product_id!r}.")
     return {"dismissed": await run_in_threadpool(shop.dismiss, session_id, body.product_id)}
@@ -153,9 +158,7 @@ async def dismiss(session_id: Annotated[str, Path(max_length=64, pattern=ID)], b
 async def feedback(body: FeedbackIn, shop: ShopDep, who: CallerDep) -> dict[str, Any]:
     """A thumbs up or down on an answer, by whoever holds the conversation (the latest vote
     counts); /healthz counts them."""
-    exists, owner = await run_in_threadpool(shop.store.session_owner, body.session_id)
-    if not exists or (owner is not None and owner != who.owner):
-        raise HTTPException(404, f"No conversation with id {body.session_id!r} for you.")
+    await own_conversation(shop, who, body.session_id)
     await run_in_threadpool(shop.store.set_feedback, body.session_id, body.answer_id, body.value)
     shop.stats[f"feedback_{body.value}"] += 1
     return {"stored": True}
