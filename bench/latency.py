@@ -8,7 +8,6 @@ first prose token). Prints figures and writes bench/results/latency.{json,md}.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 import time
@@ -19,6 +18,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from common import write_report
+
 from assistant.ingest import ingest_demo
 from assistant.pipeline import train_ranker
 from assistant.settings import Settings
@@ -26,7 +27,6 @@ from assistant.shop import Shop
 from ranking.repeat import Repeat
 from records import Event, utcnow
 
-OUT = Path(__file__).resolve().parent / "results"
 QUERIES = [
     "a quiet keyboard for the office under $100",
     "noise cancelling headphones",
@@ -129,13 +129,10 @@ def main() -> None:
         "chat_whole_turn": pct(turn_ms),
         "llm_stats": dict(shop.stats),
     }
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "latency.json").write_text(json.dumps(report, indent=2))
     lines = ["# Serving latency (demo shop, this machine)", "", "| step | p50 ms | p99 ms | n |", "|---|---|---|---|"]
     lines += [f"| {k} | {v['p50_ms']} | {v['p99_ms']} | {v['n']} |" for k, v in report.items() if isinstance(v, dict) and "p50_ms" in v]
     lines += ["", f"LLM: {report['llm_stats']}"]
-    (OUT / "latency.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    write_report("latency", report, "\n".join(lines) + "\n")
     shop.close()
 
 

@@ -19,7 +19,6 @@ import json
 import os
 import random
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -27,10 +26,8 @@ from pathlib import Path
 
 import httpx
 import numpy as np
+from common import BIN, api_key, demo_shop, free_port, machine, wait_for, write_report
 
-ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "bench" / "results"
-BIN = Path(sys.executable).parent
 QUERIES = ["a quiet keyboard", "running shoes under $120", "espresso machine", "cheaper", "in black", "waterproof jacket", "show more"]
 
 
@@ -38,30 +35,6 @@ def pct(xs: list[float]) -> dict[str, float]:
     if not xs:
         return {"n": 0}
     return {"p50_ms": round(float(np.percentile(xs, 50)), 1), "p99_ms": round(float(np.percentile(xs, 99)), 1), "n": len(xs)}
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def prepare(data: Path) -> str:
-    """A data directory with the demo shop bootstrapped (ingest, index, train) and an API key."""
-    env = {**os.environ, "DATA_DIR": str(data)}
-    subprocess.run([BIN / "shopassist", "ingest", "--demo"], env=env, check=True, capture_output=True)
-    subprocess.run([BIN / "shopassist", "index"], env=env, check=True, capture_output=True)
-    subprocess.run([BIN / "shopassist", "train", "--epochs", "8"], env=env, check=True, capture_output=True)
-    out = subprocess.run(
-        [BIN / "shopassist", "apikey", "create", "--name", "bench", "--scopes", "recommend,events,chat"],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    return next(w for w in out.split() if w.startswith("sa_"))
 
 
 class Server:
@@ -89,18 +62,6 @@ class Server:
         for p in reversed(self.procs):
             p.terminate()
             p.wait(20)
-
-
-def wait_for(url: str, seconds: float = 180) -> None:
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    raise RuntimeError(f"{url} did not come up")
 
 
 async def chat_turn(client: httpx.AsyncClient, headers: dict, user: str, session: str, message: str) -> tuple[float, float, str | None]:
@@ -242,14 +203,6 @@ def markdown(report: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def machine() -> str:
-    import platform
-
-    cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines() if ln.startswith("model name")), "?")
-    mem = next((int(ln.split()[1]) // 2**20 for ln in Path("/proc/meminfo").read_text().splitlines() if ln.startswith("MemTotal")), 0)
-    return f"{os.cpu_count()} cores ({cpu}), {mem} GiB RAM, {platform.system()} {platform.release()}, Python {platform.python_version()}"
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--shoppers", type=int, nargs="+", default=[16, 64])
@@ -261,26 +214,24 @@ def main() -> None:
     args = ap.parse_args()
     data = Path(tempfile.mkdtemp(prefix="shopassist-load-"))
     print(f">> preparing the demo shop in {data}", flush=True)
-    key = prepare(data)
+    demo_shop(data)
+    key = api_key(data, "recommend,events,chat")
     runs = []
     for llm in args.llm:
         with Server(data, llm) as base:
-            plans = [(n, t) for n in args.shoppers for t in args.think] if llm == "none" else [(args.llm_shoppers, args.think[0])]
-            for shoppers, think in plans:
-                print(f">> llm={llm} shoppers={shoppers} think={think}s for {args.seconds:g} s", flush=True)
-                row = {"llm": llm, **run_load(base, key, data, shoppers, args.seconds, think)}
-                print(json.dumps(row), flush=True)
-                runs.append(row)
-            for shoppers in args.recs_only if llm == "none" else []:
-                print(f">> recommendations only, shoppers={shoppers} think={args.think[0]}s", flush=True)
-                row = {"llm": llm, **run_load(base, key, data, shoppers, args.seconds, args.think[0], mix="recs")}
+            plans = (
+                [(n, t, "shop") for n in args.shoppers for t in args.think]
+                if llm == "none"
+                else [(args.llm_shoppers, args.think[0], "shop")]
+            )
+            plans += [(n, args.think[0], "recs") for n in (args.recs_only if llm == "none" else [])]
+            for shoppers, think, mix in plans:
+                print(f">> llm={llm} mix={mix} shoppers={shoppers} think={think}s for {args.seconds:g} s", flush=True)
+                row = {"llm": llm, **run_load(base, key, data, shoppers, args.seconds, think, mix=mix)}
                 print(json.dumps(row), flush=True)
                 runs.append(row)
     report = {"machine": machine(), "products": 164, "seconds": args.seconds, "runs": runs}
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "load.json").write_text(json.dumps(report, indent=2))
-    (OUT / "load.md").write_text(markdown(report))
-    print(markdown(report))
+    write_report("load", report, markdown(report))
 
 
 if __name__ == "__main__":

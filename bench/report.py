@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 
-from load import machine
+from common import OUT, machine
 
-OUT = Path(__file__).resolve().parent / "results"
 PARTS = [  # (file stem, what it measures)
     ("load", "concurrent shoppers against one server"),
     ("vectors", "the vector store at 100k and 1M products"),

@@ -10,13 +10,12 @@ Writes bench/results/screenshots/*.png; `--docs` also refreshes the one the READ
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
-import subprocess
 import tempfile
 from pathlib import Path
 
-from load import BIN, Server
+from common import demo_shop
+from load import Server
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "results" / "screenshots"
@@ -51,8 +50,7 @@ def main() -> None:
     ap.add_argument("--docs", action="store_true", help="Also refresh docs/screenshots/ (the README's)")
     args = ap.parse_args()
     data = Path(tempfile.mkdtemp(prefix="shopassist-shots-"))
-    for step in (["ingest", "--demo"], ["index"], ["train", "--epochs", "8"]):
-        subprocess.run([BIN / "shopassist", *step], env={**os.environ, "DATA_DIR": str(data)}, check=True, capture_output=True)
+    demo_shop(data)
     OUT.mkdir(parents=True, exist_ok=True)
     with Server(data, "none") as base, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"])

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import subprocess
 import tempfile
@@ -20,12 +19,13 @@ import uuid
 from pathlib import Path
 
 import httpx
-from load import BIN, OUT, free_port, machine, wait_for
+from common import BIN, api_key, free_port, machine, shopassist, wait_for, write_report
 
 
-def timed(cmd: list, env: dict) -> float:
+def timed(*args: str, data: Path) -> float:
+    """Seconds `shopassist ARGS` took."""
     started = time.perf_counter()
-    subprocess.run(cmd, env=env, check=True, capture_output=True)
+    shopassist(data, *args)
     return time.perf_counter() - started
 
 
@@ -63,19 +63,13 @@ def main() -> None:
     args = ap.parse_args()
     data = Path(tempfile.mkdtemp(prefix="shopassist-throughput-"))
     env = {**os.environ, "DATA_DIR": str(data), "RATE_LIMIT_PER_MINUTE": "0"}
-    ingest_s = timed([BIN / "shopassist", "ingest", "--dataset", "homedepot"], env)
-    index_s = timed([BIN / "shopassist", "index"], env)
+    ingest_s = timed("ingest", "--dataset", "homedepot", data=data)
+    index_s = timed("index", data=data)
     from sqlalchemy import create_engine, text
 
     with create_engine(f"sqlite:///{data / 'shop.db'}").connect() as c:
         products = [r[0] for r in c.execute(text("SELECT id FROM products"))]
-    key = subprocess.run(
-        [BIN / "shopassist", "apikey", "create", "--name", "bench", "--scopes", "events,recommend"],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.split()[-1]
+    key = api_key(data, "events,recommend")
     port = free_port()
     serve = subprocess.Popen([BIN / "shopassist", "serve", "--port", str(port), "--no-bootstrap"], env=env, stdout=subprocess.DEVNULL)
     try:
@@ -99,8 +93,6 @@ def main() -> None:
         "serve_peak_rss_mb": round(rss),
         "llm_process_peak_rss_mb": round(llm_rss),
     }
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "throughput.json").write_text(json.dumps(report, indent=2))
     md = [
         "# Throughput and memory",
         "",
@@ -115,8 +107,7 @@ def main() -> None:
         f"| peak RSS of the local LLM's own process (`llama_cpp.server`, SmolLM2-135M, started by serve) | {report['llm_process_peak_rss_mb']} MB |",
         f"| both together | {report['serve_peak_rss_mb'] + report['llm_process_peak_rss_mb']} MB |",
     ]
-    (OUT / "throughput.md").write_text("\n".join(md) + "\n")
-    print("\n".join(md))
+    write_report("throughput", report, "\n".join(md) + "\n")
 
 
 if __name__ == "__main__":

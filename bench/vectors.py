@@ -38,7 +38,6 @@ from retrieval.edge_store import EdgeStore, edge_filter, hnsw_ef
 from retrieval.embedder import get_embedder
 from retrieval.vectorstore import IndexedItem
 
-OUT = Path(__file__).resolve().parent / "results"
 CACHE = Path.home() / ".cache" / "shopassist-bench"
 HD = Settings(_env_file=None).datasets_dir / "homedepot_queries"
 SIGMA = 0.04
@@ -228,7 +227,7 @@ def main() -> None:
     args = ap.parse_args()
     if not HD.exists():
         sys.exit(f"{HD} is absent: the Home Depot catalog gives the vectors their real shape")
-    from load import machine
+    from common import machine, write_report
 
     titles, texts = titles_and_queries()
     base = embedded("titles", titles)
@@ -244,10 +243,7 @@ def main() -> None:
         "runs": runs,
         "local_mode": local,
     }
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "vectors.json").write_text(json.dumps(report, indent=2))
-    (OUT / "vectors.md").write_text(markdown(report))
-    print(markdown(report))
+    write_report("vectors", report, markdown(report))
 
 
 if __name__ == "__main__":

@@ -4,11 +4,11 @@ turn read as plain data, and whether PostgreSQL is up."""
 from __future__ import annotations
 
 import os
-import socket
 from pathlib import Path
 
 import pytest
 
+from assistant.llm_server import free_port  # noqa: F401 (the tests' too)
 from assistant.settings import Settings
 
 DATASETS = Path(__file__).resolve().parent.parent.parent / "shared" / "datasets"
@@ -65,12 +65,6 @@ def agent_login(client, name: str = "sam", password: str = "agent"):
 def csrf(client) -> dict[str, str]:
     """The header the console's script sends on every change."""
     return {"X-CSRF-Token": client.cookies.get("sa_csrf") or ""}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def local_client(app, **kw):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -157,39 +158,46 @@ def test_a_shopper_asks_for_a_person_and_an_agent_answers_in_their_widget(server
     agent.close()
 
 
-def test_the_widget_works_on_the_stores_own_site(demo_shop, browser, tmp_path):
-    """The store's page on another origin (its own server signs the shopper token) embeds the
-    widget from the assistant's server, which lets that origin in by CORS."""
+@contextmanager
+def store_site(demo_shop, head: str = "", shopper: str | None = None):
+    """A store's own page on another origin (localhost, not the assistant's 127.0.0.1) that
+    embeds the widget from the assistant's server, which lets that origin in by CORS; the
+    store's server signs `shopper`'s token as a real one would. Yields the page's address."""
     from starlette.applications import Starlette
     from starlette.responses import HTMLResponse
     from starlette.routing import Route
 
     api_port, store_port = free_port(), free_port()
-    store_origin = f"http://localhost:{store_port}"  # another origin than 127.0.0.1:{api_port}
-    settings = make_settings(demo_shop.settings.data_dir, cors_origins=[store_origin])
-    token = identity.sign_shopper("u02", settings.shopper_secret())
+    origin = f"http://localhost:{store_port}"
+    settings = make_settings(demo_shop.settings.data_dir, cors_origins=[origin])
+    token = identity.sign_shopper(shopper, settings.shopper_secret()) if shopper else ""
 
     async def page(request):
         return HTMLResponse(
-            f"<!doctype html><title>Store</title><h1>A store</h1>"
+            f"<!doctype html><title>Store</title>{head}<h1>A store</h1>"
             f'<script src="http://127.0.0.1:{api_port}/static/widget.js" data-token="{token}" data-open="true" defer></script>'
         )
 
     api = serve(create_app(settings, demo_shop), api_port)
     store = serve(Starlette(routes=[Route("/", page)]), store_port)
     try:
+        yield f"{origin}/"
+    finally:
+        api.should_exit = store.should_exit = True
+
+
+def test_the_widget_works_on_the_stores_own_site(demo_shop, browser):
+    with store_site(demo_shop, shopper="u02") as site:
         tab = browser.new_page()
         failed: list[str] = []
         tab.on("requestfailed", lambda r: failed.append(r.url))
-        tab.goto(f"{store_origin}/")
+        tab.goto(site)
         box = tab.get_by_label("Your message")
         box.fill("a quiet keyboard")
         box.press("Enter")
         tab.locator(".sa-card").first.wait_for(timeout=30_000)
         assert "$" in tab.locator(".sa-card").first.inner_text() and failed == []
         tab.close()
-    finally:
-        api.should_exit = store.should_exit = True
 
 
 def ask(page, message: str) -> None:
@@ -373,25 +381,10 @@ def test_follow_up_chips_come_from_the_results_and_refine_them(server, browser):
 
 def test_the_stores_own_css_does_not_reach_the_widget(demo_shop, browser):
     """A store page whose global CSS would wreck any widget that shares its styles."""
-    from starlette.applications import Starlette
-    from starlette.responses import HTMLResponse
-    from starlette.routing import Route
-
-    api_port, store_port = free_port(), free_port()
-    settings = make_settings(demo_shop.settings.data_dir, cors_origins=[f"http://localhost:{store_port}"])
     hostile = "* { font-size: 40px !important; } button { display: none !important; } li { display: inline !important; } input { width: 5px !important; }"
-
-    async def page(request):
-        return HTMLResponse(
-            f"<!doctype html><title>Store</title><style>{hostile}</style><h1>A store</h1>"
-            f'<script src="http://127.0.0.1:{api_port}/static/widget.js" data-open="true" defer></script>'
-        )
-
-    api = serve(create_app(settings, demo_shop), api_port)
-    store = serve(Starlette(routes=[Route("/", page)]), store_port)
-    try:
+    with store_site(demo_shop, head=f"<style>{hostile}</style>") as site:
         tab = browser.new_page()
-        tab.goto(f"http://localhost:{store_port}/")
+        tab.goto(site)
         ask(tab, "a quiet keyboard")
         send = tab.get_by_role("button", name="Send")
         expect(send).to_be_visible()
@@ -399,8 +392,6 @@ def test_the_stores_own_css_does_not_reach_the_widget(demo_shop, browser):
         assert tab.locator(".sa-card").first.evaluate("li => getComputedStyle(li).display") == "flex"
         assert tab.get_by_label("Your message").bounding_box()["width"] > 100
         tab.close()
-    finally:
-        api.should_exit = store.should_exit = True
 
 
 def test_the_widget_speaks_the_shoppers_language(server, browser):
