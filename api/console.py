@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
+from api.locale import language, page_context, words
 from api.ratelimit import RateLimiter, make_limiter
 from api.schemas import AgentChatIn, AgentReplyIn, ChatOut, RecommendationsOut, errors
 from api.security import AGENT_COOKIE, AgentDep, SettingsDep, ShopDep, client_ip, csrf_ok, csrf_token, set_agent_cookie
@@ -43,11 +44,17 @@ def _render(request: Request, name: str, context: dict[str, Any], status_code: i
     """A console page with its CSRF token in a hidden field and in the cookie it must match."""
     placeholder = JSONResponse({})
     token = csrf_token(request, placeholder)
-    response = templates.TemplateResponse(request, name, {**context, "csrf": token}, status_code=status_code)
+    response = templates.TemplateResponse(request, name, {**page_context(request), **context, "csrf": token}, status_code=status_code)
     for key, value in placeholder.headers.items():
         if key == "set-cookie":
             response.headers.append(key, value)
     return response
+
+
+def _refused(request: Request, reason: str, status_code: int, **values: str):
+    """The login page again, saying why in the agent's language."""
+    error = words(language(request))[reason].format(**values)
+    return _render(request, "login.html", {"error": error}, status_code=status_code)
 
 
 @router.post("/agent/login", include_in_schema=False)
@@ -61,25 +68,21 @@ def login(
 ):
     wait = login_limiter(request).check(client_ip(request, settings.trusted_proxies))
     if wait:
-        return _render(request, "login.html", {"error": f"Too many attempts: try again in {wait:g} s."}, status_code=429)
+        return _refused(request, "login.too_many", 429, wait=f"{wait:g}")
     if not csrf_ok(request, csrf):
-        return _render(request, "login.html", {"error": "The form expired: please try again."}, status_code=403)
+        return _refused(request, "login.expired", 403)
     name = (name or "agent").strip()[:128]
     if shop.store.count_agents():
         result = identity.check_login(shop.store, name, password)
         if result.locked:
-            return _render(
-                request, "login.html", {"error": "Too many wrong passwords: this account is locked for a while."}, status_code=423
-            )
+            return _refused(request, "login.locked", 423)
         agent = result.agent
     elif tryout_allowed(request, settings):  # no accounts yet: the shared password of a local try-out
         agent = name if identity.same(password, settings.agent_password or "") else None
     else:
-        return _render(
-            request, "login.html", {"error": "No agent accounts yet: add one with `shopassist agent add NAME`."}, status_code=401
-        )
+        return _refused(request, "login.no_accounts", 401)
     if agent is None:
-        return _render(request, "login.html", {"error": "Wrong name or password."}, status_code=401)
+        return _refused(request, "login.wrong", 401)
     shop.store.audit(agent, "login")
     response = RedirectResponse("/agent", status_code=303)
     set_agent_cookie(response, request, identity.open_agent_session(shop.store, agent))

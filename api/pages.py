@@ -14,6 +14,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from api.locale import page_context
 from api.security import SettingsDep, ShopDep
 from assistant import identity
 from assistant.text import money, stars
@@ -60,7 +61,9 @@ def home(request: Request, shop: ShopDep, settings: SettingsDep):
     user, token = _signed_in(request, shop, settings)
     featured = list(islice(shop.store.iter_products(batch=FEATURED), FEATURED))
     return templates.TemplateResponse(
-        request, "index.html", {"users": shop.store.list_users(50), "user": user, "token": token, "products": featured}
+        request,
+        "index.html",
+        {"users": shop.store.list_users(50), "user": user, "token": token, "products": featured, **page_context(request)},
     )
 
 
@@ -72,10 +75,9 @@ def product_page(product_id: str, request: Request, shop: ShopDep, settings: Set
         raise HTTPException(404, f"No product with id {product_id!r}.")
     user, token = _signed_in(request, shop, settings)
     price = money(product.price, product.currency) if product.price is not None else ""
-    rating = f"★ {stars(product.rating)} ({product.review_count} reviews)" if product.rating is not None else ""
-    return templates.TemplateResponse(
-        request, "product.html", {"product": product, "price": price, "rating": rating, "user": user, "token": token}
-    )
+    rating = stars(product.rating) if product.rating is not None else ""
+    context = {"product": product, "price": price, "rating": rating, "user": user, "token": token, **page_context(request)}
+    return templates.TemplateResponse(request, "product.html", context)
 
 
 @router.get("/demo/images/{product_id}.svg", include_in_schema=False)

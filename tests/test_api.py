@@ -221,3 +221,20 @@ def test_demo_products_have_pictures_and_pages_of_their_own(client):
     page = client.get(product["url"])
     assert page.status_code == 200 and f'data-product="{product["id"]}"' in page.text and product["title"] in page.text
     assert client.get("/demo/images/no-such-product.svg").status_code == 404
+
+
+def test_every_language_has_every_word_of_the_pages():
+    from api.locale import tables
+
+    english = set(tables()["en"])
+    for lang, words in tables().items():
+        assert set(words) == english, f"{lang}: missing {sorted(english - set(words))}, extra {sorted(set(words) - english)}"
+
+
+def test_the_pages_language_follows_accept_language_with_its_weights():
+    from api.locale import preferred
+
+    assert preferred("fr-CH, de;q=0.9, en;q=0.8") == ["fr", "de", "en"]
+    assert preferred("en;q=0.2, de-AT;q=0.7") == ["de", "en"]
+    assert preferred("de;q=0, en") == ["en"]
+    assert preferred("") == []

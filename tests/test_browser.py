@@ -345,6 +345,51 @@ DEEP_FOCUS = """() => { let a = document.activeElement; while (a && a.shadowRoot
   return a.className + '|' + (a.textContent || '').trim(); }"""
 
 
+# the focused element's ring and the colour it is drawn on (its parent's, crossing the shadow root)
+FOCUS_RING = """() => { let a = document.activeElement; while (a && a.shadowRoot && a.shadowRoot.activeElement) a = a.shadowRoot.activeElement;
+  const ring = getComputedStyle(a);
+  let p = a.parentElement || a.getRootNode().host, under = 'rgb(255, 255, 255)';
+  while (p) { const bg = getComputedStyle(p).backgroundColor;
+    if (!/rgba\\(.*, 0\\)$/.test(bg) && bg !== 'transparent') { under = bg; break; }
+    p = p.parentElement || (p.getRootNode() !== document ? p.getRootNode().host : null); }
+  return {what: a.tagName + ' ' + (a.textContent || a.getAttribute('aria-label') || '').trim().slice(0, 30),
+          style: ring.outlineStyle, width: parseFloat(ring.outlineWidth), ring: ring.outlineColor, under}; }"""
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG contrast ratio of two `rgb(…)` colours."""
+
+    def luminance(colour: str) -> float:
+        channels = [int(float(c)) / 255 for c in colour[colour.index("(") + 1 : -1].split(",")[:3]]
+        r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def focus_rings(page, presses: int) -> list[dict]:
+    rings = []
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        rings.append(page.evaluate(FOCUS_RING))
+    return [r for r in rings if not r["what"].startswith("BODY")]
+
+
+def test_focus_is_visible_at_three_to_one_everywhere(server, browser):
+    page = browser.new_page()
+    page.goto(f"{server}/?user=u02")
+    ask(page, "a quiet keyboard")  # the widget open, with cards, chips and buttons to reach
+    rings = focus_rings(page, 40)
+    page.goto(f"{server}/agent/login")
+    rings += focus_rings(page, 8)
+    assert len(rings) > 30
+    for r in rings:
+        assert r["style"] != "none" and r["width"] >= 2, f"no visible focus on {r['what']}"
+        assert contrast(r["ring"], r["under"]) >= 3, f"focus ring {r['ring']} on {r['under']} at {r['what']}"
+    page.close()
+
+
 def test_everything_in_the_widget_is_reachable_by_keyboard(server, browser):
     page = browser.new_page()
     page.goto(f"{server}/?user=u02")
@@ -404,4 +449,24 @@ def test_the_widget_speaks_the_shoppers_language(server, browser):
     expect(page.get_by_role("button", name="In den Warenkorb").first).to_be_visible(timeout=30_000)
     assert page.get_by_role("button", name="Neuer Chat").is_visible()
     assert page.locator("section.sa-widget").get_attribute("lang") == "de"
+    context.close()
+
+
+def test_the_console_and_the_store_pages_speak_the_agents_language(server, browser):
+    context = browser.new_context(locale="de-DE")
+    page = context.new_page()
+    page.goto(f"{server}/agent/login")
+    assert page.locator("html").get_attribute("lang") == "de"
+    page.get_by_label("Passwort").fill("wrong")
+    page.get_by_role("button", name="Anmelden").click()
+    expect(page.get_by_role("alert")).to_have_text("Name oder Passwort falsch.")
+    page.get_by_label("Passwort").fill("agent")
+    page.get_by_role("button", name="Anmelden").click()
+    page.get_by_label("Kunde", exact=True).select_option("u03")
+    page.locator("#history li .kind").first.wait_for(timeout=15_000)
+    expect(page.get_by_role("button", name="Vorschläge holen")).to_be_visible()
+    expect(page.locator("#assistant section.sa-widget")).to_have_attribute("lang", "de")  # the widget it mounts follows
+    page.goto(f"{server}/?lang=en")  # an explicit choice wins over the browser's
+    assert page.locator("html").get_attribute("lang") == "en"
+    expect(page.get_by_role("heading", name="Demo store")).to_be_visible()
     context.close()

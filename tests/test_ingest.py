@@ -135,6 +135,21 @@ def test_amazon_reviews_ingest_end_to_end_is_idempotent(store):
     assert again.reviews_added == 0 and again.events_added == 0
 
 
+@pytest.mark.parametrize("name", ["amazon2018", "device_reviews"])
+def test_adapters_carry_the_pages_and_pictures_their_sources_have(name):
+    """Amazon's files name each product by ASIN (so its page is known); the 2018 metadata also has
+    pictures. Other sources have neither, and their products carry none."""
+    folder = dataset_folder(name, DATASETS)
+    if not folder.exists():
+        pytest.skip(f"../shared/datasets/{ADAPTERS[name][0]} is absent on this machine")
+    batches, _ = ADAPTERS[name][1](folder)
+    products = [p for b in islice(batches, 2000) for p in b.products]
+    assert products and all(p.url and p.url.startswith("https://www.amazon.com/dp/") for p in products)
+    if name == "amazon2018":
+        pictured = [p for p in products if p.image_url]
+        assert len(pictured) > len(products) / 4 and all(p.image_url.startswith("https://") for p in pictured)
+
+
 def test_product_links_must_be_web_addresses():
     from pydantic import ValidationError
 

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
+from assistant.datasets.amazon2018 import product_page
 from assistant.datasets.base import Batch
 from records import Product, Review
 
@@ -23,7 +24,9 @@ def device_reviews(folder: Path) -> tuple[Iterator[Batch], int | None]:
                 if pid not in seen:
                     seen.add(pid)
                     cats = [c for c in (r["categories"] or "").split(",") if c][:3]
-                    b.products.append(Product(id=pid, title=r["name"] or r["asins"], brand=r["brand"], category=" > ".join(cats)))
+                    asin = (r["asins"] or "").split(",")[0].strip()
+                    page = product_page(asin) if asin else None  # the file has no pictures, only the ASINs
+                    b.products.append(Product(id=pid, title=r["name"] or r["asins"], brand=r["brand"], category=" > ".join(cats), url=page))
                 if r["reviews.text"] and r["reviews.rating"]:
                     when = r["reviews.date"][:19] or "2017-01-01T00:00:00"
                     b.reviews.append(
