@@ -28,6 +28,17 @@ MIN_FREE_BYTES = 200 * 2**20  # below this, writes (events, sessions, the index)
 LLM_PROBE_S = 1.0  # how long /readyz waits for an LLM server to answer
 
 
+def ranking_policy(shop) -> dict[str, Any] | None:
+    """Which policy orders lists without a message, and the validation scores it was chosen on."""
+    ranker = shop.ranker
+    if ranker is None:
+        return None
+    if ranker.served is None:
+        return {"policy": ranker.policy, "why": "trained before policies were chosen: `shopassist train` chooses one"}
+    choice = ranker.served.choice
+    return {"policy": choice.policy, "why": choice.why, "validation_shoppers": choice.shoppers, "validation_ndcg10": choice.scores}
+
+
 @router.get("/healthz")
 def health(shop: ShopDep) -> dict[str, Any]:
     """Liveness: the process answers. Counts are best effort (None when a part cannot be read);
@@ -44,6 +55,7 @@ def health(shop: ShopDep) -> dict[str, Any]:
         "products": safely(shop.store.count_products),
         "indexed": safely(shop.vectors.count),
         "ranker": shop.ranker is not None,
+        "ranking": safely(lambda: ranking_policy(shop)),
         "feedback": safely(shop.store.feedback_counts),  # thumbs on answers, all time
         "stats": dict(shop.stats),
     }
@@ -145,7 +157,12 @@ async def admin_train(body: TrainIn, shop: ShopDep, who: CallerDep) -> dict[str,
 
     _admin(who)
     result = await run_in_threadpool(train_ranker, shop, TrainConfig(epochs=body.epochs, batch_size=body.batch_size))
-    return {"best_val_recall10": result.best_val_recall10, "epochs": result.epochs, "seconds": round(result.seconds, 1)}
+    return {
+        "best_val_recall10": result.best_val_recall10,
+        "epochs": result.epochs,
+        "seconds": round(result.seconds, 1),
+        "policy": result.policy,
+    }
 
 
 @router.post("/v1/admin/snapshot", responses=errors(400, 401, 403, 503))

@@ -272,7 +272,7 @@ class Conversation:
                 [], "I can list what you usually buy once I know who you are (sign in first). Meanwhile, what are you looking for?", req
             )
         who = turn.who[:1].upper() + turn.who[1:]
-        cards = self.recommender.recommend(turn.user_id, req.text, req.constraints, who=turn.who)
+        cards = self.recommender.recommend(turn.user_id, req.text, req.constraints, who=turn.who, rebuys_first=True)
         due = [c for c in cards if c.due]
         if not due:
             lead = f"Nothing {turn.who} bought before looks due yet; here are picks for {'you' if turn.who == 'you' else turn.who}."

@@ -13,6 +13,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
+import torch
 from rich.console import Console
 from tqdm import tqdm
 
@@ -20,6 +21,9 @@ from assistant.ingest import ingest_demo
 from assistant.shop import Shop
 from ranking import checkpoint
 from ranking import train as trainer
+from ranking.evaluate import choose_policy, purchases
+from ranking.features import encode_items
+from ranking.policy import SINGLES, Methods, Served
 from ranking.repeat import Repeat
 from records import Event, Product, utcnow
 
@@ -52,16 +56,33 @@ def train_ranker(shop: Shop, config: trainer.TrainConfig | None = None) -> train
     )
     model, result = trainer.train(products, matrix, sequences, shop.embedder.name, config)
     again = Repeat.fit(sequences)
-    checkpoint.save(model, shop.settings.ranker_path, result, again)
+    served = choose_served(products, matrix, sequences, model)
+    result.policy = served.choice.to_dict()
+    checkpoint.save(model, shop.settings.ranker_path, result, again, served)
     shop.load_ranker()
     console.print(
         f"[green]saved[/] {shop.settings.ranker_path} (best val Recall@10 {result.best_val_recall10:.3f}, {result.epochs} epochs, {result.seconds:.0f} s)"
     )
+    console.print(f"      served policy: [bold]{served.choice.policy}[/] ({served.choice.why})")
+    for name, score in served.choice.scores.items():
+        console.print(f"        {name:<11} validation NDCG@10 {score['ndcg10']:.4f} ± {score['se']:.4f}")
     console.print(
         "      repeat model: "
         + ("fitted; a shopper's due re-buys come back" if again else "no re-purchases in the store; bought items are demoted")
     )
     return result
+
+
+def choose_served(products: list[Product], matrix: np.ndarray, sequences: dict[str, list[Event]], model) -> Served:
+    """The served policy, chosen on each shopper's last session (ranking/policy.py), with what a
+    chosen single method needs to serve, fitted on everything."""
+    console.print("      choosing the served policy on each shopper's last session …")
+    with torch.no_grad():
+        item_vecs = model.items(encode_items(products, matrix, model.schema))
+    choice = choose_policy(products, item_vecs, sequences, model)
+    index = {p.id: i for i, p in enumerate(products)}
+    methods = Methods.fit(purchases(sequences, index), len(products)) if choice.policy in SINGLES and choice.policy != "two_tower" else None
+    return Served(choice, [p.id for p in products], methods)
 
 
 def summarize_all(shop: Shop, refresh: bool = False, limit: int | None = None) -> int:

@@ -103,9 +103,11 @@ class Recommender:
         max_per_category: int | None = None,
         by_rating: bool = False,
         who: str = "you",
+        rebuys_first: bool = False,
     ) -> list[Card]:
         """Cards best first, one per model (its other colours and sizes listed on the card);
-        `by_rating`: reviews weigh in the order (chat lists)."""
+        `by_rating`: reviews weigh in the order (chat lists); `rebuys_first`: the shopper asked
+        what they need again, so the repeat model's due products lead whatever policy serves."""
         k = k or self.cards
         c = constraints or Constraints()
         history = self.history(user_id)
@@ -125,11 +127,26 @@ class Recommender:
         what_next = not text.strip() and not like  # no message: rank by what they will buy next
         ranker = self.ranker
         scored: list[Any] = candidates
-        if ranker is not None:
+        # no message: the policy `shopassist train` chose on this store's data orders the list;
+        # the blend (two-tower taste, then the rules with the repeat model) is one such policy
+        chosen = ranker is not None and what_next and not rebuys_first
+        single = ranker.by_policy(history, products, [products[i] for i in ids if i in products], vectors) if chosen else None
+        if single is not None:
+            scored, again = single, {}  # a single method's order stands as the choice measured it
+        elif ranker is not None:
             scored = ranker.rank(history, products, [products[i] for i in ids if i in products], vectors, query_vec, popularity=what_next)
         due_at = ranker.repeat.due_at if ranker is not None and ranker.repeat is not None else None
         ranked = serve(
-            scored, products, set(bought), again, due_at, what_next, top=k, max_per_category=max_per_category, in_stock=c.in_stock
+            scored,
+            products,
+            set(bought),
+            again,
+            due_at,
+            what_next,
+            top=k,
+            max_per_category=max_per_category,
+            in_stock=c.in_stock,
+            demote=single is None,
         )
         if by_rating and not what_next:
             ranked = self._by_rating(ranked[: 3 * k + 10], products)

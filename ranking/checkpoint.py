@@ -1,8 +1,8 @@
 """Saving and loading a trained ranking: the one place that knows the file's layout.
 
 One file holds the two-tower weights, its sizes (`TwoTowerConfig`) and feature schema, the
-popularity correction it learned, how training went, and the repeat model when the store's
-behaviour had re-purchases to learn it from.
+popularity correction it learned, how training went, the repeat model when the store's
+behaviour had re-purchases to learn it from, and the served policy (`ranking.policy.Served`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from ranking.features import FeatureSchema
 from ranking.model import TwoTower, TwoTowerConfig
 
 
-def save(model: TwoTower, path: Path, result: Any = None, repeat: object | None = None) -> None:
+def save(model: TwoTower, path: Path, result: Any = None, repeat: object | None = None, served: object | None = None) -> None:
     """Writes atomically: a crash never leaves a half-written model."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
@@ -30,14 +30,16 @@ def save(model: TwoTower, path: Path, result: Any = None, repeat: object | None 
         "log_q": model.log_q,
         "log_q_unseen": model.log_q_unseen,
         "prior_weight": model.prior_weight,
+        "served": served,
     }
     torch.save(blob, tmp)
     tmp.replace(path)
 
 
 def load(path: Path) -> tuple[TwoTower, dict[str, Any]]:
-    """The two-tower model, and what was saved beside it: `repeat` (the repeat model, or None)
-    and `result` (how training went, as a dict, or None)."""
+    """The two-tower model, and what was saved beside it: `repeat` (the repeat model, or None),
+    `served` (the served policy, or None: a model saved before policies were chosen serves the
+    blend) and `result` (how training went, as a dict, or None)."""
     blob = torch.load(path, map_location="cpu", weights_only=False)
     config = TwoTowerConfig(**blob["config"]) if "config" in blob else TwoTowerConfig(temperature=blob.get("temperature", 0.07))
     model = TwoTower(FeatureSchema(**blob["schema"]), config)
@@ -45,4 +47,4 @@ def load(path: Path) -> tuple[TwoTower, dict[str, Any]]:
     model.log_q, model.log_q_unseen = blob.get("log_q") or {}, blob.get("log_q_unseen", 0.0)
     model.prior_weight = blob.get("prior_weight", 0.0)
     model.eval()
-    return model, {"repeat": blob.get("repeat"), "result": blob.get("result")}
+    return model, {"repeat": blob.get("repeat"), "result": blob.get("result"), "served": blob.get("served")}

@@ -7,8 +7,11 @@ without such an item in the basket are skipped). Baselines run in the same pass.
 `learned_blend` is the product's own ranking: past products first, in the repeat model's
 order (ranking/repeat.py), then everything else by the blend of two-tower taste, popularity,
 co-occurrence and adoption (ranking/blend.py); in the new-items setting only the blend counts.
-`served` is what the shop serves a shopper without a message (`ranking.rank.serve`, the
-function `Recommender.recommend` calls), over the whole catalog instead of recall's candidates.
+`blend` is the two-tower taste with the popularity prior and the repeat model's re-buys
+(`ranking.rank.serve`, the function `Recommender.recommend` calls), over the whole catalog
+instead of recall's candidates. `served` is the policy `shopassist train` would choose on this
+training data (`choose_policy`, ranking/policy.py): chosen on each shopper's last training
+session, never on the held-out one, and scored with the same function the shop serves with.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ranking import baselines, blend, repeat
+from ranking import baselines, blend, policy, repeat
 from ranking.behaviour import TARGET_KINDS, session_starts
 from ranking.checkpoint import load, save
 from ranking.features import MAX_HISTORY, history_weights
@@ -33,6 +36,8 @@ from records import Event, Product
 
 K = (10, 20)
 BASELINES = ("popularity", "buy_again", "item_knn", "als")
+SINGLES = (*BASELINES, "two_tower")
+MAX_VALIDATION = 3000  # validation shoppers scored when choosing the policy (enough to separate methods)
 
 
 @dataclass
@@ -66,20 +71,12 @@ def _topk(scores: np.ndarray, k: int, exclude: set[int] | None = None) -> list[i
     return idx[np.argsort(-s[idx])].tolist()
 
 
-def _served(
-    model: TwoTower,
-    products: list[Product],
-    taste: np.ndarray,
-    own: set[int],
-    chance: dict[int, float],
-    due_at: float,
-    catalog: dict[str, Product],
-) -> np.ndarray:
-    """Scores whose order is what the shop serves a shopper without a message: the two-tower
-    taste plus w·T·log Q (Ranker.rank(popularity=True), own products counted as unseen), then the
-    rules: bought products moved by demote_by·(2p − 1), those with p ≥ due_at first."""
-    scores = taste + model.prior([p.id for p in products], own={products[i].id for i in own})
-    cands = sorted({*np.argsort(-scores)[:200].tolist(), *chance}, key=lambda i: -scores[i])  # recall brings past products in
+def _served(scores: np.ndarray, own: set[int], chance: dict[int, float], due_at: float, catalog: dict[str, Product]) -> np.ndarray:
+    """Scores whose order is what the shop serves a shopper without a message when the blend
+    serves: `scores` through the serving rules (`ranking.rank.serve`, as `Recommender.recommend`
+    calls it): past products with a chance ≥ due_at first, bought products moved by
+    demote_by·(2p − 1). Recall's top 200 and the shopper's past products are the candidates."""
+    cands = sorted({*np.argsort(-scores)[:200].tolist(), *chance}, key=lambda i: -scores[i])
     again = {str(i): float(c) for i, c in chance.items()}
     order = serve(
         [Scored(str(i), float(scores[i]), 0.0, 0.0) for i in cands],
@@ -90,7 +87,7 @@ def _served(
         what_next=True,
         top=len(cands),
     )
-    out = np.full(len(products), -np.inf)
+    out = np.full(len(scores), -np.inf)
     out[[int(r.product_id) for r in order]] = -np.arange(len(order), dtype=float)
     return out
 
@@ -100,6 +97,69 @@ def two_tower_scores(model: TwoTower, items_vecs: torch.Tensor, history: list[Ev
     with torch.no_grad():
         hist_vecs = items_vecs[torch.tensor([index[e.product_id] for e in hist], dtype=torch.long)]
         return (items_vecs @ model.user_vector(hist_vecs, history_weights(hist))).numpy()
+
+
+def purchases(sequences: dict[str, list[Event]], index: dict[str, int]) -> dict[str, list[int]]:
+    """Each shopper's purchased (or carted) item indices, oldest first."""
+    return {u: [index[e.product_id] for e in events if e.kind in TARGET_KINDS and e.product_id in index] for u, events in sequences.items()}
+
+
+@dataclass
+class Fitted:
+    """What every policy knows, fitted on one set of histories: the single methods, and the
+    repeat model with its bar for the blend."""
+
+    methods: policy.Methods
+    histories: dict[str, repeat.History]
+    item_stats: repeat.ItemStats
+    repeats: repeat.RepeatModel
+    due_at: float
+    index: dict[str, int]  # product id → item index
+    catalog: dict[str, Product]  # the products keyed by item index, as the serving rules see them
+
+    @classmethod
+    def of(cls, train: dict[str, list[Event]], products: list[Product]) -> Fitted:
+        index = {p.id: i for i, p in enumerate(products)}
+        histories = {u: repeat.History.of(events, index.get) for u, events in train.items()}
+        stats = repeat.ItemStats.of(histories)
+        repeats = repeat.RepeatModel().fit(histories, stats)
+        catalog = {str(i): p.model_copy(update={"id": str(i), "stock": 1}) for i, p in enumerate(products)}
+        methods = policy.Methods.fit(purchases(train, index), len(index))
+        return cls(methods, histories, stats, repeats, repeat.due_bar(histories, stats), index, catalog)
+
+
+def policy_scores(
+    fitted: Fitted, user: str, events: list[Event], now: float, model: TwoTower, products: list[Product], item_vecs: torch.Tensor
+) -> dict[str, np.ndarray]:
+    """Every candidate policy's scores over the whole catalog for one shopper, from their events
+    before `now` (days): the single methods and the blend, as the shop serves each."""
+    index = fitted.index
+    bought = [index[e.product_id] for e in events if e.kind in TARGET_KINDS and e.product_id in index]
+    taste = two_tower_scores(model, item_vecs, events, index)
+    past, chance = fitted.repeats.score(user, fitted.histories[user], now, fitted.item_stats)
+    due = dict(zip(past, chance)) if fitted.repeats.fitted else {}  # no repeat model: nothing is ever due
+    own = set(bought)
+    out = {m: fitted.methods.scores(m, bought, taste) for m in fitted.methods.available()}  # each single method as it is
+    prior = model.prior([p.id for p in products], own={products[i].id for i in own})  # Ranker.rank(popularity=True)
+    out[policy.BLEND] = _served(taste + prior, own, due, fitted.due_at, fitted.catalog)
+    return out
+
+
+def choose_policy(products: list[Product], item_vecs: torch.Tensor, sequences: dict[str, list[Event]], model: TwoTower) -> policy.Choice:
+    """The served policy, chosen on each shopper's last session in `sequences` (the validation
+    basket), every policy fitted on what came before it. `model` is the two-tower trained on
+    `sequences` with the same sessions as its validation, so its scores there are fair too."""
+    split = holdout_last_session(sequences)
+    fitted = Fitted.of(split.train, products)
+    index = fitted.index
+    per_shopper: dict[str, list[float]] = defaultdict(list)
+    for u in sorted(split.test)[:MAX_VALIDATION]:
+        truth = {index[p] for p in split.test[u] if p in index}
+        if not truth:
+            continue
+        for m, s in policy_scores(fitted, u, split.train.get(u, []), split.at[u], model, products, item_vecs).items():
+            per_shopper[m].append(policy.ndcg10(s, truth))
+    return policy.choose(dict(per_shopper)) if per_shopper else policy.Choice("popularity", 0, why="no shopper has two sessions yet")
 
 
 def evaluate(
@@ -128,22 +188,16 @@ def evaluate(
 
     with torch.no_grad():
         item_vecs = model.items(encode_items(products, vectors, model.schema))
-    bought = {
-        u: [index[e.product_id] for e in split.train.get(u, []) if e.kind in TARGET_KINDS and e.product_id in index] for u in split.train
-    }
+    bought = purchases(split.train, index)
+    # every policy as the shop would serve it, fitted on the training part; the served one chosen
+    # on each shopper's last training session, as `shopassist train` chooses
+    fitted = Fitted.of(split.train, products)
+    choice = choose_policy(products, item_vecs, split.train, model)
     all_users = sorted(split.train)
     matrix = baselines.user_item_matrix(bought, n, all_users)
-    row_of = {u: i for i, u in enumerate(all_users)}
     pop = baselines.popularity(matrix)
-    sim = baselines.item_knn(matrix)
-    als = baselines.fit_als(matrix)
-
-    # past products: the repeat model, fitted on each shopper's earlier baskets
-    histories = {u: repeat.History.of(split.train.get(u, []), index.get) for u in all_users}
-    item_stats = repeat.ItemStats.of(histories)
-    repeats = repeat.RepeatModel().fit(histories, item_stats)
-    due_at = repeat.due_bar(histories, item_stats)
-    catalog = {str(i): p.model_copy(update={"id": str(i), "stock": 1}) for i, p in enumerate(products)}  # rules see index ids
+    sim = baselines.item_knn(matrix)  # the learned blend's co-occurrence signal: every neighbour
+    histories, item_stats, repeats = fitted.histories, fitted.item_stats, fitted.repeats
     # everything else: the learned blend, fitted on each shopper's validation basket (the last one
     # before the test), with item signals from the baskets before the validation ones
     baskets = {u: h.baskets for u, h in histories.items()}
@@ -171,7 +225,7 @@ def evaluate(
         fit_y["new"].append(yn)
     blends = {s: blend.Blend.fit(fit_x[s], fit_y[s]) for s in fit_x}
 
-    methods = [*BASELINES, "two_tower", "learned_blend", "served"] + [f"buy_again+{w}*two_tower" for w in blend_weights]
+    methods = [*SINGLES, policy.BLEND, "learned_blend", "served"] + [f"buy_again+{w}*two_tower" for w in blend_weights]
     sums: dict[str, dict[str, defaultdict[str, float]]] = {s: {m: defaultdict(float) for m in methods} for s in ("all", "new")}
     counts = {"all": 0, "new": 0}
     per_user: dict[str, dict[str, list[float]]] = {s: {m: [] for m in methods} for s in ("all", "new")}  # NDCG@10, for the intervals
@@ -180,15 +234,9 @@ def evaluate(
         truth = {index[p] for p in split.test[u] if p in index}
         if not truth:
             continue
-        tt = two_tower_scores(model, item_vecs, split.train.get(u, []), index)
-        ba = baselines.buy_again(hist_idx, n, pop)
-        scores = {
-            "popularity": pop,
-            "buy_again": ba,
-            "item_knn": baselines.knn_scores(sim, matrix[row_of[u]]),
-            "als": baselines.als_scores(als, row_of[u]),
-            "two_tower": tt,
-        }
+        scores = policy_scores(fitted, u, split.train.get(u, []), split.at[u], model, products, item_vecs)
+        tt, ba = scores["two_tower"], scores["buy_again"]
+        scores["served"] = scores[choice.policy]  # what the shop would serve: the chosen policy
         z = (tt - tt.mean()) / (tt.std() + 1e-6)
         for w in blend_weights:
             scores[f"buy_again+{w}*two_tower"] = np.log1p(np.maximum(ba, 0)) + w * z
@@ -196,7 +244,6 @@ def evaluate(
         past_items, chance = repeats.score(u, histories[u], split.at[u], item_stats)
         ranked = explore.copy()
         ranked[past_items] = explore.max() + 1 + chance  # past products first, in the repeat model's order
-        scores["served"] = _served(model, products, tt, set(hist_idx), dict(zip(past_items, chance)), due_at, catalog)
         owned = set(hist_idx)
         new_truth = truth - owned
         for setting, target, exclude in (("all", truth, None), ("new", new_truth, owned)):
@@ -218,7 +265,8 @@ def evaluate(
     return {
         "gains": _gains(metrics, per_user),
         "blend_weights": {s: b.describe() for s, b in blends.items()},
-        "served_due_at": round(due_at, 4),  # a past product with a higher chance of coming back leads
+        "served_policy": choice.to_dict(),  # chosen on the last training session, as `shopassist train` does
+        "served_due_at": round(fitted.due_at, 4),  # a past product with a higher chance of coming back leads
         "served_prior_weight": model.prior_weight,  # of T·log Q, chosen on the validation sessions
         "users": counts,
         "items": n,
@@ -229,14 +277,14 @@ def evaluate(
 
 
 def _gains(metrics: dict, per_user: dict) -> dict:
-    """NDCG@10 of the product's rankings over the strongest baseline, per setting, with a paired
-    bootstrap 95% interval."""
+    """NDCG@10 of the product's rankings over the strongest single method on the test baskets,
+    per setting, with a paired bootstrap 95% interval (an interval wholly below zero: worse)."""
     out: dict = {}
     for setting, table in metrics.items():
         if not per_user[setting]["popularity"]:
             continue
-        best = max(BASELINES, key=lambda m: table[m]["NDCG@10"])
-        for m in ("learned_blend", "served"):
+        best = max(SINGLES, key=lambda m: table[m]["NDCG@10"])
+        for m in ("served", policy.BLEND, "learned_blend"):
             gain, low, high = relative_gain_interval(per_user[setting][m], per_user[setting][best])
             out[f"{setting}: {m} vs {best}"] = {"gain": round(gain, 4), "ci95": [round(low, 4), round(high, 4)]}
     return out

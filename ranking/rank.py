@@ -17,6 +17,7 @@ from ranking.behaviour import TARGET_KINDS
 from ranking.checkpoint import load
 from ranking.features import MAX_HISTORY, ItemBatch, encode_items, history_weights
 from ranking.model import TwoTower
+from ranking.policy import BLEND, Served
 from ranking.repeat import Repeat
 from ranking.rules import Rules, S, apply
 from records import Event, Product
@@ -35,16 +36,38 @@ class Scored:
 class Ranker:
     """The two-tower model, and the repeat model when the store taught one (who re-buys what, when)."""
 
-    def __init__(self, model: TwoTower, repeat: Repeat | None = None):
+    def __init__(self, model: TwoTower, repeat: Repeat | None = None, served: Served | None = None):
         self.model = model
         self.schema = model.schema
         self.repeat = repeat
+        self.served = served  # the policy `shopassist train` chose on the store's own data
 
     @classmethod
     def load(cls, path: Path, text_dim: int, embedding_model: str) -> Ranker:
         model, saved = load(path)
         model.schema.check(text_dim, embedding_model)
-        return cls(model, saved["repeat"] if isinstance(saved["repeat"], Repeat) else None)
+        served = saved["served"] if isinstance(saved["served"], Served) else None
+        return cls(model, saved["repeat"] if isinstance(saved["repeat"], Repeat) else None, served)
+
+    @property
+    def policy(self) -> str:
+        """The served policy's name; a model trained before policies were chosen serves the blend."""
+        return self.served.choice.policy if self.served is not None else BLEND
+
+    def by_policy(
+        self, history: list[Event], products: dict[str, Product], candidates: list[Product], vectors: dict[str, np.ndarray]
+    ) -> list[Scored] | None:
+        """A list without a message, in the chosen single method's order (the same scores the
+        evaluation measured, ranking/policy.py); None when the blend serves (`rank` then `serve`)."""
+        if self.policy == BLEND or not candidates:
+            return None
+        if self.policy == "two_tower":
+            return self.rank(history, products, candidates, vectors)
+        if self.served is None or self.served.methods is None:
+            return None
+        bought = [e.product_id for e in history if e.kind in TARGET_KINDS]
+        scores = self.served.order(bought, [p.id for p in candidates])
+        return [Scored(candidates[i].id, float(scores[i]), 0.0, 0.0) for i in np.argsort(-scores, kind="stable")]
 
     def items(self, products: list[Product], vectors: dict[str, np.ndarray]) -> ItemBatch:
         zero = np.zeros(self.schema.text_dim, np.float32)
@@ -99,13 +122,18 @@ def serve(
     top: int = 10,
     max_per_category: int | None = None,
     in_stock: bool = True,
+    demote: bool = True,
 ) -> list[S]:
     """The order the shop serves, after scoring: out-of-stock items dropped, bought items demoted,
     except the ones the shopper re-buys, which move by their chance of coming back now (`again`,
     from the repeat model, when the store taught one: `due_at` is then its bar); with no message
     to answer (`what_next`), the due ones lead. The evaluation's `served` row calls this too.
-    `in_stock=False` keeps out-of-stock items (to say that what was asked for is out of stock)."""
-    rules = Rules(drop_out_of_stock=in_stock, demote_ids=set(bought), max_per_category=max_per_category, top=top)
+    `in_stock=False` keeps out-of-stock items (to say that what was asked for is out of stock).
+    `demote=False`: a single method's order stands as the policy choice measured it (buy-again
+    wants the shopper's products first)."""
+    rules = Rules(drop_out_of_stock=in_stock, demote_ids=set(bought) if demote else set(), max_per_category=max_per_category, top=top)
+    if not demote:
+        rules = replace(rules, demote_by=0.0)
     if due_at is not None:
         rules = replace(rules, again={pid: p for pid, p in again.items() if pid in bought}, due_first=what_next, due_at=due_at)
     return apply(scored, products, rules)

@@ -62,6 +62,7 @@ class TrainResult:
     # why it stopped: "patience" (validation stopped improving), "epochs", or "time cap"; a model cut
     # by the cap depends on how busy the machine was
     stopped: str = "epochs"
+    policy: dict | None = None  # the served policy chosen after training, with its validation scores (ranking/policy.py)
 
 
 def build_samples(sequences: dict[str, list[Event]], index: dict[str, int], new_only: bool = False) -> tuple[Samples, Samples]:

@@ -92,6 +92,10 @@ def coffee_shop(fresh_shop):
     for k in range(30):  # shoppers whose last basket is 1-14 days old
         shop.store.add_events(regular(f"regular{k:02d}", 12 + k % 4, now - timedelta(days=1 + k % 14)))
     train_ranker(shop, TrainConfig(epochs=2, patience=1))
+    # the tests below are about the blend's rules (due re-buys first, a purchase demotes); which
+    # policy a store serves is chosen on its own data (tests/test_policy.py)
+    shop.ranker.served = None
+    assert shop.ranker.policy == "blend"
     return shop
 
 
@@ -126,8 +130,8 @@ def test_asking_what_to_reorder_lists_what_is_due(coffee_shop):
 
 def test_the_demo_coffee_lovers_get_their_beans_back_and_nothing_else_is_called_due(demo_shop):
     for user in ("u03", "u11", "u19"):  # the demo's coffee lovers restock every couple of weeks
-        cards = demo_shop.recommend(user, k=5)
+        cards = demo_shop.recommender.recommend(user, k=5, rebuys_first=True)  # "what do I need again?"
         assert cards[0].product.category.endswith("Coffee Supplies") and cards[0].due
         for card in cards:  # "running low" only where a habit can be cited, never for a grinder bought once
             assert card.due == any(r.text.startswith("You bought this") for r in card.reasons), card.product.title
-    assert not any(c.due for c in demo_shop.recommend("u01", k=5))  # a gamer re-buys nothing
+    assert not any(c.due for c in demo_shop.recommender.recommend("u01", k=5, rebuys_first=True))  # a gamer re-buys nothing

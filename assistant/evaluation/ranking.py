@@ -50,17 +50,30 @@ def write_ranking_report(report: dict, out: Path, name: str) -> Path:
         "",
         f"{reports.generated()}, {report['items']} items, users: {report['users']}",
         "",
-        "learned_blend: past products in the repeat model's order, then the blend of two-tower taste, popularity, co-occurrence and adoption. served: what the shop answers "
-        f"a shopper with no message (two-tower taste + {report.get('served_prior_weight')}·T·log Q for products new to the shopper, bought items demoted, past products with a chance ≥ {report.get('served_due_at')} first).",
+        "blend: two-tower taste + "
+        f"{report.get('served_prior_weight')}·T·log Q for products new to the shopper, bought items demoted, past products with a chance ≥ {report.get('served_due_at')} first. "
+        "learned_blend: past products in the repeat model's order, then a learned blend of two-tower taste, popularity, co-occurrence and adoption (evaluation only). "
+        "served: the policy `shopassist train` chooses on each shopper's last training session (ranking/policy.py), scored as the shop serves it.",
         "",
     ]
+    chosen = report.get("served_policy")
+    if chosen:
+        rows = [[m, f"{v['ndcg10']:.4f}", f"{v['se']:.4f}"] for m, v in chosen["scores"].items()]
+        lines += [
+            f"## the served policy: {chosen['policy']}",
+            "",
+            f"Chosen on {chosen['shoppers']} shoppers' last training session: {chosen['why']}.",
+            "",
+            *reports.table(["policy", "validation NDCG@10", "standard error"], rows),
+            "",
+        ]
     for setting, metrics in report["metrics"].items():
         rows = [[m, *(f"{v.get(k, 0):.4f}" for k in ("Recall@10", "Recall@20", "NDCG@10", "HitRate@10"))] for m, v in metrics.items()]
         lines += [f"## {setting} items", "", *reports.table(["method", "Recall@10", "Recall@20", "NDCG@10", "HitRate@10"], rows), ""]
     if report.get("gains"):
         rows = [[k, f"{v['gain']:+.1%}", f"{v['ci95'][0]:+.1%} … {v['ci95'][1]:+.1%}"] for k, v in report["gains"].items()]
         lines += [
-            "## over the strongest baseline (NDCG@10, paired bootstrap over shoppers)",
+            "## over the best single method on the test baskets (NDCG@10, paired bootstrap over shoppers)",
             "",
             *reports.table(["comparison", "gain", "95% interval"], rows),
             "",
