@@ -16,7 +16,7 @@ from untrusted import without_instructions
 
 # remove: taken out of the cart; dismiss: shown, and the shopper said "not interested"
 EventKind = Literal["view", "cart", "remove", "purchase", "rating", "review", "dismiss"]
-ReasonKind = Literal["constraint", "attribute", "history", "review", "rating", "price", "popularity"]
+ReasonKind = Literal["constraint", "attribute", "history", "review", "rating", "price", "popularity", "explore"]
 
 
 def utcnow() -> datetime:

@@ -430,12 +430,27 @@ def eval_qa(out: Annotated[Path, typer.Option(help="Report folder")] = Path("ben
 
 
 @eval_app.command("polarity")
-def eval_polarity(out: Annotated[Path, typer.Option(help="Report folder")] = Path("bench/results")) -> None:
+def eval_polarity(
+    out: Annotated[Path, typer.Option(help="Report folder")] = Path("bench/results"),
+    dev: Annotated[bool, typer.Option(help="The development sentences (for design work) instead of the held-out ones")] = False,
+) -> None:
     """Review-sentence polarity against hand-labelled sentences: accuracy, confusion, flips, filler."""
-    from assistant.evaluation.polarity import polarity_eval
+    from assistant.evaluation.polarity import DEV_SENTENCES, SENTENCES, polarity_eval
 
-    report = polarity_eval(get_settings(), out)
+    report = polarity_eval(get_settings(), out, DEV_SENTENCES if dev else SENTENCES)
     console.print_json(json.dumps({k: {m: v for m, v in r.items() if m != "confusion"} for k, r in report.items()}))
+
+
+@eval_app.command("offpolicy")
+def eval_offpolicy(
+    out: Annotated[Path, typer.Option(help="Report folder")] = Path("bench/results"),
+    runs: Annotated[int, typer.Option(help="Repeated logging runs")] = 200,
+) -> None:
+    """A candidate policy's purchase rate estimated from another policy's logs (IPS, SNIPS) on an Instacart replay: error and interval coverage."""
+    from assistant.evaluation.offpolicy import offpolicy_eval
+
+    report = offpolicy_eval(get_settings(), out, runs=runs)
+    console.print_json(json.dumps(report["candidates"]))
 
 
 @eval_app.command("range")

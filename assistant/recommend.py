@@ -7,6 +7,7 @@ like ("more like #2"), or with neither (what will they buy next).
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +17,7 @@ import numpy as np
 from assistant.facts import HABIT_PURCHASES, build_reasons
 from assistant.store import Store
 from assistant.vocabulary import model_key
+from ranking import diversity, explore
 from ranking.behaviour import event_weight
 from ranking.rank import Ranker, serve
 from records import Constraints, Event, Product, Reason, utcnow
@@ -80,6 +82,8 @@ class Recommender:
         praise: Callable[[np.ndarray], np.ndarray],
         cards: int = 4,
         recall_limit: int = 100,
+        diversity: float = 1.0,
+        explore_rate: float = 0.0,
     ):
         self.store = store
         self.vectors = vectors
@@ -88,6 +92,8 @@ class Recommender:
         self.praise = praise  # review sentences' polarity, for review reasons
         self.cards = cards
         self.recall_limit = recall_limit
+        self.diversity = diversity  # MMR weight (ranking/diversity.py)
+        self.explore_rate = explore_rate  # share of those lists whose last place explores (ranking/explore.py)
         self.ranker: Ranker | None = None  # set by the shop once a model is trained
 
     def history(self, user_id: str | None) -> list[Event]:
@@ -150,7 +156,12 @@ class Recommender:
         )
         if by_rating and not what_next:
             ranked = self._by_rating(ranked[: 3 * k + 10], products)
-        ranked = self._one_per_model(ranked, products)[:k]
+        ranked = self._one_per_model(ranked, products)
+        if self.diversity < 1.0 and not rebuys_first:  # variety over the head of the list (due re-buys keep their order)
+            zero = np.zeros(self.embedder.dim, np.float32)
+            unit = np.array([vectors.get(r.product_id, zero) for r in ranked[: diversity.POOL]], dtype=np.float32)
+            ranked = [ranked[i] for i in diversity.mmr(unit, self.diversity, k)] + ranked[diversity.POOL :]
+        ranked, explored = self._with_exploration(ranked, k, vectors, set(bought), user_id if what_next and not rebuys_first else None)
         by_id = {cand.product_id: cand for cand in candidates}
         cards = []
         for pos, item in enumerate(ranked, start=1):
@@ -159,9 +170,50 @@ class Recommender:
             # a grinder bought once may still lead the list, but is not called due
             due = due_at is not None and p.id in bought and again.get(p.id, 0.0) >= due_at and bought.count(p.id) >= HABIT_PURCHASES
             reasons = self.reasons(p, text, c, history, products, vectors, query_vec, who)
+            if p.id in explored:  # said plainly: this one is a try, not the ranking's best guess
+                reasons.insert(0, Reason(kind="explore", text="Something new we think you may like", evidence=[f"product:{p.id}"]))
             channels = by_id[p.id].channels if p.id in by_id else {}
             cards.append(Card(p, pos, float(item.score), reasons, channels, due=due, variants=self.variants(p), owned=owned(p.id, history)))
         return cards
+
+    def _with_exploration(
+        self, ranked: list[Any], k: int, vectors: dict[str, np.ndarray], bought: set[str], user_id: str | None
+    ) -> tuple[list[Any], set[str]]:
+        """The first `k`, the last place given to an exploration pick in `explore_rate` of the
+        lists without a message (`user_id` set), with every shown item's propensity logged."""
+        top = ranked[:k]
+        if user_id is None:
+            return top, set()
+        pool = [r for r in ranked[k : k + diversity.POOL] if r.product_id not in bought]
+        propensity = {r.product_id: 1.0 for r in top}
+        explored: set[str] = set()
+        rng = np.random.default_rng()
+        if pool and len(top) == k and k >= 2 and self.explore_rate > 0:
+            if rng.random() < self.explore_rate:
+                pick, chance = self._explore_pick(pool, vectors, rng)
+                top = [*top[:-1], pick]
+                explored.add(pick.product_id)
+                propensity[pick.product_id] = self.explore_rate * chance
+            else:
+                propensity[top[-1].product_id] = 1.0 - self.explore_rate
+        try:
+            shown = [(r.product_id, propensity[r.product_id], r.product_id in explored) for r in top]
+            self.store.log_impressions(uuid.uuid4().hex, user_id, shown)
+        except Exception as exc:  # a log that cannot be written never costs the shopper the list
+            log.warning("impressions not logged: %s", exc)
+        return top, explored
+
+    def _explore_pick(self, pool: list[Any], vectors: dict[str, np.ndarray], rng: np.random.Generator) -> tuple[Any, float]:
+        ids = [r.product_id for r in pool]
+        record = self.store.explore_record(ids)
+        zero = np.zeros(self.embedder.dim, np.float32)
+        pick = explore.choose(
+            np.array([vectors.get(i, zero) for i in ids], dtype=np.float32),
+            np.array([record.get(i, (0, 0))[0] for i in ids]),
+            np.array([record.get(i, (0, 0))[1] for i in ids]),
+            rng,
+        )
+        return pool[pick.index], pick.propensity
 
     def _by_rating(self, ranked: list[Any], products: dict[str, Product]) -> list[Any]:
         rated = [products[r.product_id] for r in ranked if products[r.product_id].rating is not None]

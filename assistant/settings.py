@@ -9,6 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Nothing may download weights at run time; set before sentence-transformers is imported.
@@ -79,6 +80,11 @@ class Settings(BaseSettings):
     port: int = 8000
     cards: int = 4  # product cards per answer
     recall_limit: int = 100
+    # lists trade relevance for variety (MMR weight; 1 = off), chosen from the
+    # curve in bench/results/ranking_*.md (ranking/diversity.py)
+    diversity: float = Field(default=0.8, ge=0.0, le=1.0)
+    # share of lists without a message whose last place goes to an exploration pick (ranking/explore.py)
+    explore_rate: float = Field(default=0.1, ge=0.0, le=1.0)
 
     def shopper_secret(self) -> str:
         """SECRET_KEY, or a random secret kept under DATA_DIR (made on first use)."""

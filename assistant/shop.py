@@ -63,7 +63,17 @@ class Shop:
         self.recall = Recall(vectors, embedder, self.catalog.speller)
         self.summaries = Summaries(settings, store, embedder, self.catalog.verifier, self.stats)
         self.faq = FAQ(store, embedder)
-        self.recommender = Recommender(store, vectors, embedder, self.recall, self.summaries.praise, settings.cards, settings.recall_limit)
+        self.recommender = Recommender(
+            store,
+            vectors,
+            embedder,
+            self.recall,
+            self.summaries.praise,
+            settings.cards,
+            settings.recall_limit,
+            settings.diversity,
+            settings.explore_rate,
+        )
         answers = Answers(self.catalog, self.recommender, embedder, self.summaries, self.faq)
         self.conversation = Conversation(settings, self.catalog, self.recommender, answers, vectors, embedder, self.stats)
         self.explainer = Explainer(settings, self.catalog.verifier, self.stats, self.measured_prose_rate)

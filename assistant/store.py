@@ -41,6 +41,7 @@ from ranking.behaviour import EVENT_WEIGHT
 from records import Event, Product, Review, User, utcnow
 
 CHUNK = 500  # rows per statement: keeps IN (...) lists and memory small on big ingests
+EXPLORE_WINDOW = timedelta(days=7)  # a cart or purchase this soon after an impression counts as its outcome
 
 
 class Base(DeclarativeBase):
@@ -112,6 +113,21 @@ class FeedbackRow(Base):
     answer_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(String(8))  # "up" | "down"
     ts: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ImpressionRow(Base):
+    """One item shown in a list without a message, with the chance it had of being shown there
+    (its propensity) and whether the exploration slot chose it: what off-policy evaluation reads."""
+
+    __tablename__ = "impressions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    list_id: Mapped[str] = mapped_column(String(64), index=True)
+    user_id: Mapped[str] = mapped_column(String(128), index=True)
+    product_id: Mapped[str] = mapped_column(String(128), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    propensity: Mapped[float] = mapped_column(Float)
+    explore: Mapped[bool] = mapped_column(Boolean, default=False)
+    ts: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
 
 
 class MessageRow(Base):
@@ -735,6 +751,7 @@ class Store:
             ]
         return {
             "user": user.model_dump() if user else None,
+            "impressions": self.impressions(user_id),
             "events": events,
             "reviews": reviews,
             "conversations": conversations,
@@ -755,6 +772,7 @@ class Store:
                 "feedback": s.execute(delete(FeedbackRow).where(FeedbackRow.session_id.in_(sessions))).rowcount if sessions else 0,
                 "reviews": s.execute(delete(ReviewRow).where(ReviewRow.user_id == user_id)).rowcount,
                 "summaries": s.execute(delete(SummaryRow).where(SummaryRow.product_id.in_(reviewed))).rowcount if reviewed else 0,
+                "impressions": s.execute(delete(ImpressionRow).where(ImpressionRow.user_id == user_id)).rowcount,
                 "user": s.execute(delete(UserRow).where(UserRow.id == user_id)).rowcount,
             }
         self.cache.clear()  # their reviews and events leave every product's cached reads
@@ -778,6 +796,74 @@ class Store:
         with self.session() as s:
             found = dict(s.execute(select(FeedbackRow.value, func.count()).group_by(FeedbackRow.value)).all())
         return {"up": int(found.get("up", 0)), "down": int(found.get("down", 0))}
+
+    def log_impressions(self, list_id: str, user_id: str, shown: list[tuple[str, float, bool]]) -> None:
+        """One list's items in order: (product id, propensity, chosen by the exploration slot)."""
+        now = utcnow()
+        rows = [
+            {"list_id": list_id, "user_id": user_id, "product_id": pid, "position": i, "propensity": p, "explore": x, "ts": now}
+            for i, (pid, p, x) in enumerate(shown, start=1)
+        ]
+        if rows:
+            with self.session() as s, s.begin():
+                s.execute(insert(ImpressionRow), rows)
+
+    def impressions(self, user_id: str | None = None, limit: int = 10_000) -> list[dict[str, Any]]:
+        """Logged impressions, newest first, each with whether the shopper carted or bought the
+        item within EXPLORE_WINDOW afterwards (the outcome off-policy evaluation counts)."""
+        with self.session() as s:
+            q = select(ImpressionRow).order_by(ImpressionRow.id.desc()).limit(limit)
+            if user_id is not None:
+                q = q.where(ImpressionRow.user_id == user_id)
+            rows = list(s.scalars(q))
+            won = self._won(s, [(r.user_id, r.product_id, r.ts) for r in rows])
+        return [
+            {
+                "list_id": r.list_id,
+                "user_id": r.user_id,
+                "product_id": r.product_id,
+                "position": r.position,
+                "propensity": r.propensity,
+                "explore": r.explore,
+                "ts": r.ts.isoformat(),
+                "won": w,
+            }
+            for r, w in zip(rows, won)
+        ]
+
+    def explore_record(self, product_ids: list[str]) -> dict[str, tuple[int, int]]:
+        """Per product: (exploration impressions, those followed by a cart or purchase)."""
+        if not product_ids:
+            return {}
+        with self.session() as s:
+            rows = s.execute(
+                select(ImpressionRow.user_id, ImpressionRow.product_id, ImpressionRow.ts)
+                .where(ImpressionRow.explore.is_(True), ImpressionRow.product_id.in_(product_ids))
+                .order_by(ImpressionRow.id.desc())
+                .limit(20_000)
+            ).all()
+            won = self._won(s, [tuple(r) for r in rows])
+        record: dict[str, list[int]] = {}
+        for (_, pid, _), w in zip(rows, won):
+            shown_won = record.setdefault(pid, [0, 0])
+            shown_won[0] += 1
+            shown_won[1] += int(w)
+        return {pid: (n, w) for pid, (n, w) in record.items()}
+
+    @staticmethod
+    def _won(s: Session, shown: list[tuple[str, str, datetime]]) -> list[bool]:
+        """Whether each (shopper, product, when shown) was followed by a cart or purchase in time."""
+        if not shown:
+            return []
+        users = {u for u, _, _ in shown}
+        products = {p for _, p, _ in shown}
+        after: dict[tuple[str, str], list[datetime]] = {}
+        q = select(EventRow.user_id, EventRow.product_id, EventRow.ts).where(
+            EventRow.user_id.in_(users), EventRow.product_id.in_(products), EventRow.kind.in_(("cart", "purchase"))
+        )
+        for u, p, ts in s.execute(q):
+            after.setdefault((u, p), []).append(ts)
+        return [any(ts <= t <= ts + EXPLORE_WINDOW for t in after.get((u, p), [])) for u, p, ts in shown]
 
     def handoffs(self, limit: int = 50) -> list[dict[str, Any]]:
         """Conversations waiting for a person, oldest first, with their transcripts."""

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ranking import baselines, blend, policy, repeat
+from ranking import baselines, blend, diversity, policy, repeat
 from ranking.behaviour import TARGET_KINDS, session_starts
 from ranking.checkpoint import load, save
 from ranking.features import MAX_HISTORY, history_weights
@@ -37,6 +37,7 @@ from records import Event, Product
 K = (10, 20)
 BASELINES = ("popularity", "buy_again", "item_knn", "als")
 SINGLES = (*BASELINES, "two_tower")
+DIVERSITY_WEIGHTS = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5)  # MMR trade-offs reported side by side (ranking/diversity.py)
 MAX_VALIDATION = 3000  # validation shoppers scored when choosing the policy (enough to separate methods)
 
 
@@ -229,6 +230,8 @@ def evaluate(
     sums: dict[str, dict[str, defaultdict[str, float]]] = {s: {m: defaultdict(float) for m in methods} for s in ("all", "new")}
     counts = {"all": 0, "new": 0}
     per_user: dict[str, dict[str, list[float]]] = {s: {m: [] for m in methods} for s in ("all", "new")}  # NDCG@10, for the intervals
+    unit = vectors / (np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-9)
+    spread: dict[float, dict[str, list]] = {w: {"ndcg": [], "ild": [], "shown": []} for w in DIVERSITY_WEIGHTS}
     for u in users:
         hist_idx = bought.get(u, [])
         truth = {index[p] for p in split.test[u] if p in index}
@@ -237,6 +240,12 @@ def evaluate(
         scores = policy_scores(fitted, u, split.train.get(u, []), split.at[u], model, products, item_vecs)
         tt, ba = scores["two_tower"], scores["buy_again"]
         scores["served"] = scores[choice.policy]  # what the shop would serve: the chosen policy
+        head = _topk(scores["served"], diversity.POOL)  # the served list re-ranked for variety, as the shop does
+        for weight in DIVERSITY_WEIGHTS:
+            varied = [head[i] for i in diversity.mmr(unit[head], weight, 10)][:10]
+            spread[weight]["ndcg"].append(ndcg_at_k([str(i) for i in varied], {str(i) for i in truth}, 10))
+            spread[weight]["ild"].append(diversity.intra_list_diversity(unit[varied]))
+            spread[weight]["shown"].extend(varied)
         z = (tt - tt.mean()) / (tt.std() + 1e-6)
         for w in blend_weights:
             scores[f"buy_again+{w}*two_tower"] = np.log1p(np.maximum(ba, 0)) + w * z
@@ -265,6 +274,15 @@ def evaluate(
     return {
         "gains": _gains(metrics, per_user),
         "blend_weights": {s: b.describe() for s, b in blends.items()},
+        "diversity": {
+            str(w): {
+                "NDCG@10": round(float(np.mean(v["ndcg"])), 4),
+                "ILD@10": round(float(np.mean(v["ild"])), 4),
+                "coverage": round(len(set(v["shown"])) / n, 4),
+            }
+            for w, v in spread.items()
+            if v["ndcg"]
+        },
         "served_policy": choice.to_dict(),  # chosen on the last training session, as `shopassist train` does
         "served_due_at": round(fitted.due_at, 4),  # a past product with a higher chance of coming back leads
         "served_prior_weight": model.prior_weight,  # of T·log Q, chosen on the validation sessions

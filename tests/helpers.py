@@ -26,7 +26,14 @@ def postgres_available() -> bool:
 
 
 def make_settings(path: Path, **kw) -> Settings:
-    base = {"data_dir": path, "database_url": None, "qdrant_url": None, "rate_limit_per_minute": 0, "datasets_dir": DATASETS}
+    base = {
+        "data_dir": path,
+        "database_url": None,
+        "qdrant_url": None,
+        "rate_limit_per_minute": 0,
+        "datasets_dir": DATASETS,
+        "explore_rate": 0.0,
+    }
     return Settings(_env_file=None, **{**base, **kw})
 
 

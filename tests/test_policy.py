@@ -123,3 +123,30 @@ def test_train_chooses_a_policy_and_lists_follow_it(fresh_shop):
     assert len(shown) == 4 and shown == sorted(shown, reverse=True), "the list is not in the chosen method's order"
     asked = fresh_shop.recommender.recommend("u03", k=4, rebuys_first=True)
     assert asked[0].due  # a coffee lover asking what is due gets the repeat model's order
+
+
+def test_mmr_keeps_the_order_at_weight_one_and_mixes_near_duplicates_below_it():
+    from ranking.diversity import intra_list_diversity, mmr
+
+    rng = np.random.default_rng(5)
+    a, b = rng.standard_normal(16), rng.standard_normal(16)
+    rows = [a + 0.05 * rng.standard_normal(16) for _ in range(5)] + [b + 0.05 * rng.standard_normal(16) for _ in range(5)]
+    vecs = np.array([r / np.linalg.norm(r) for r in rows])  # ranked: five alike, then five of another kind
+    assert mmr(vecs, 1.0, 4) == list(range(10))
+    order = mmr(vecs, 0.5, 4)
+    assert order[0] == 0 and order[1] == 5 and sorted(order) == list(range(10))  # the other kind gets the second slot
+    assert intra_list_diversity(vecs[order[:4]]) > intra_list_diversity(vecs[:4])
+
+
+def test_a_list_without_a_message_trades_a_little_relevance_for_variety(demo_shop):
+    from ranking.diversity import intra_list_diversity
+
+    recommender = demo_shop.recommender
+    spread = {}
+    for weight in (1.0, 0.5):
+        recommender.diversity = weight
+        cards = recommender.recommend("u01", k=4)
+        vecs = demo_shop.vectors.vectors([c.product.id for c in cards])
+        spread[weight] = intra_list_diversity(np.array([vecs[c.product.id] for c in cards]))
+    recommender.diversity = demo_shop.settings.diversity
+    assert spread[0.5] > spread[1.0]

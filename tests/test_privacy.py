@@ -17,7 +17,7 @@ from records import Review, utcnow
 from tests.helpers import agent_login, csrf, local_client, make_settings, shopper_token
 from tests.test_cli import run
 
-TABLES_WITH_USER = ("events", "reviews", "chat_sessions", "users")
+TABLES_WITH_USER = ("events", "reviews", "chat_sessions", "impressions", "users")
 
 
 def rows_about(shop: Shop, user_id: str) -> dict[str, int]:
@@ -53,10 +53,18 @@ def test_export_holds_everything_and_forget_leaves_nothing(fresh_shop):
     assert ids(fresh_shop.recommend("u03", k=8)) != stranger
     removed = fresh_shop.forget_user("u03")
     assert removed["events"] and removed["conversations"] and removed["reviews"] == 1 and removed["user"] == 1
+    assert removed["impressions"] >= 8  # the lists shown to them above, logged for off-policy evaluation
     assert set(rows_about(fresh_shop, "u03").values()) == {0}
     assert fresh_shop.store.get_summary("coffee-01a") is None  # it quoted them: rebuilt without them
     assert "rv-u03" not in json.dumps(fresh_shop.review_summary("coffee-01a"))
-    assert fresh_shop.store.export_user("u03") == {"user": None, "events": [], "reviews": [], "conversations": [], "agent_messages": []}
+    assert fresh_shop.store.export_user("u03") == {
+        "user": None,
+        "impressions": [],
+        "events": [],
+        "reviews": [],
+        "conversations": [],
+        "agent_messages": [],
+    }
     assert ids(fresh_shop.recommend("u03", k=8)) == stranger  # a stranger to the shop now
     assert fresh_shop.vectors.count() == fresh_shop.store.count_products()  # the index holds products only
 

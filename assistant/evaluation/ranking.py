@@ -70,6 +70,16 @@ def write_ranking_report(report: dict, out: Path, name: str) -> Path:
     for setting, metrics in report["metrics"].items():
         rows = [[m, *(f"{v.get(k, 0):.4f}" for k in ("Recall@10", "Recall@20", "NDCG@10", "HitRate@10"))] for m, v in metrics.items()]
         lines += [f"## {setting} items", "", *reports.table(["method", "Recall@10", "Recall@20", "NDCG@10", "HitRate@10"], rows), ""]
+    if report.get("diversity"):
+        rows = [[w, f"{v['NDCG@10']:.4f}", f"{v['ILD@10']:.3f}", f"{v['coverage']:.3f}"] for w, v in report["diversity"].items()]
+        lines += [
+            "## diversity: the served list re-ranked by MMR (all items; weight 1 = unchanged)",
+            "",
+            "ILD@10: 1 − mean pairwise cosine of the top 10's text vectors; coverage: share of the catalog in anyone's top 10.",
+            "",
+            *reports.table(["MMR weight", "NDCG@10", "ILD@10", "coverage"], rows),
+            "",
+        ]
     if report.get("gains"):
         rows = [[k, f"{v['gain']:+.1%}", f"{v['ci95'][0]:+.1%} … {v['ci95'][1]:+.1%}"] for k, v in report["gains"].items()]
         lines += [
