@@ -55,3 +55,16 @@ def test_a_list_with_a_message_never_explores(fresh_shop):
     cards = fresh_shop.recommend("u02", "trail running shoes", k=4)
     assert not any(r.kind == "explore" for c in cards for r in c.reasons)
     assert fresh_shop.store.impressions("u02") == []
+
+
+def test_a_product_added_today_is_within_reach_of_the_slot(fresh_shop):
+    """Nobody has seen it, so no method ranks it high, but recall brings it close to a shopper
+    whose taste it fits, into the pool the slot draws from (below the shown list)."""
+    shop = fresh_shop
+    liked = shop.store.get_product(next(e.product_id for e in reversed(shop.store.history("u02")) if e.kind == "purchase"))
+    new = liked.model_copy(update={"id": "new-today", "title": liked.title + " (new edition)", "popularity": 0.0})
+    shop.store.upsert_products([new])
+    shop.index(progress=False)
+    k = 4
+    ranked = [c.product.id for c in shop.recommend("u02", k=k + 30)]  # the list and the pool below it
+    assert "new-today" in ranked
