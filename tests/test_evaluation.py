@@ -71,3 +71,16 @@ def test_summaries_report_checks_citations_and_its_own_check(tmp_path):
     check = report["check_on_hand_labelled_pairs"]
     assert check["pairs"] >= 30 and 0 < check["accuracy"] < 1
     assert "hand-labelled" in (tmp_path / "summaries.md").read_text()
+
+
+@requires_dataset("device_reviews")
+@requires_dataset("amazon_reviews_2018")
+def test_the_polarity_development_set_is_read_from_the_datasets_not_copied():
+    import json
+
+    from assistant.evaluation.polarity import DEV_SENTENCES, with_text
+
+    rows = [json.loads(line) for line in DEV_SENTENCES.read_text().splitlines() if line.strip()]
+    assert rows and not any("text" in r for r in rows)  # the repo holds pointers and labels only
+    found = with_text(rows, DATASETS)
+    assert len(found) == len(rows) and all(len(r["text"].split()) >= 3 for r in found)  # every pointer still finds its sentence

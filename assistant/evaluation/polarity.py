@@ -2,7 +2,8 @@
 hand-labelled sentences from the demo shop and two public review datasets
 (bench/data/polarity_sentences.jsonl: praise, complaint, or neither: facts, filler, mixed).
 Design work is measured on other sentences from the same datasets, labelled the same way
-(bench/data/polarity_dev.jsonl, `--dev`); the held-out set is read for the report only.
+(bench/data/polarity_dev.jsonl, `--dev`: each points to its review in ../shared/datasets and is
+read from there); the held-out set is read for the report only.
 
 Each dataset's sentences are scored with the polarity model learned from that dataset's own
 reviews, as a shop selling those products would have it. Reported: the three-way accuracy and
@@ -12,8 +13,14 @@ land on the opposite side (flipped), and how many "neither" sentences would beco
 
 from __future__ import annotations
 
+import csv
+import gzip
+import hashlib
+import io
 import json
+import zipfile
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +32,9 @@ from assistant.ingest import ingest_dataset, ingest_demo
 from assistant.reviews import Polarity, fit_polarity, generic, sentence_polarity, side
 from assistant.settings import Settings
 from assistant.store import Store
+from assistant.text import split_sentences
 from retrieval.embedder import get_embedder
+from untrusted import quotable_sentences
 
 SENTENCES = reports.BENCH / "data" / "polarity_sentences.jsonl"
 DEV_SENTENCES = reports.BENCH / "data" / "polarity_dev.jsonl"
@@ -45,8 +54,43 @@ def learned(settings: Settings, dataset: str, encode) -> Polarity:
     return fit_polarity(sample, encode)
 
 
+def with_text(rows: list[dict], datasets_dir: Path) -> list[dict]:
+    """Rows that point into a public dataset (`source`: file:review:sentence, with the sentence's
+    sha1 to check) get their text read from there: the datasets are never copied into the repo.
+    Rows whose file is absent are left out."""
+    wanted: dict[str, dict[int, list[dict]]] = {}
+    for r in rows:
+        if "source" in r:
+            file, review, _ = r["source"].rsplit(":", 2)
+            wanted.setdefault(file, {}).setdefault(int(review), []).append(r)
+    for file, reviews in wanted.items():
+        path = datasets_dir / file
+        if not path.exists():
+            continue
+        for n, text in enumerate(_review_texts(path)):
+            for r in reviews.get(n, []):
+                quoted = quotable_sentences(text, split_sentences(text))
+                k = int(r["source"].rsplit(":", 1)[1])
+                if k < len(quoted) and hashlib.sha1(quoted[k].encode()).hexdigest()[:12] == r["sha1"]:
+                    r["text"] = quoted[k]
+    return [r for r in rows if "text" in r]
+
+
+def _review_texts(path: Path) -> Iterator[str]:
+    """Review texts in file order: Amazon 2018 JSON lines, or the device reviews' zipped CSV."""
+    if path.suffix == ".gz":
+        with gzip.open(path, "rt") as f:
+            for line in f:
+                yield json.loads(line).get("reviewText") or ""
+    else:
+        with zipfile.ZipFile(path) as z, z.open(z.namelist()[0]) as raw:
+            for r in csv.DictReader(io.TextIOWrapper(raw, encoding="utf-8")):
+                yield r["reviews.text"] or ""
+
+
 def polarity_eval(settings: Settings, out: Path, sentences: Path = SENTENCES) -> dict[str, Any]:
     rows = [json.loads(line) for line in sentences.read_text().splitlines() if line.strip()]
+    rows = with_text(rows, settings.datasets_dir)
     embedder = get_embedder(settings.embedding_model, settings.embedding_batch_size)
     encode = embedder.encode
     truth, pred, names = [], [], []
