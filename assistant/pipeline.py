@@ -9,11 +9,9 @@ filling a production store with the demo (and emptying its vector index).
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
-import torch
 from rich.console import Console
 from tqdm import tqdm
 
@@ -21,8 +19,7 @@ from assistant.ingest import ingest_demo
 from assistant.shop import Shop
 from ranking import checkpoint
 from ranking import train as trainer
-from ranking.evaluate import choose_policy, purchases
-from ranking.features import encode_items
+from ranking.evaluate import choose_policy, item_vectors, purchases
 from ranking.policy import SINGLES, Methods, Served
 from ranking.repeat import Repeat
 from records import Event, Product, utcnow
@@ -41,12 +38,8 @@ def training_data(shop: Shop, users: set[str] | None = None) -> tuple[list[Produ
     products = [p for p in products if p.id in vectors]
     for p in products:
         p.rating, p.review_count, p.popularity = stats.get(p.id, (None, 0, 0.0))
-    sequences: dict[str, list[Event]] = defaultdict(list)
-    for e in shop.store.iter_events():
-        if users is None or e.user_id in users:
-            sequences[e.user_id].append(e)
     matrix = np.stack([vectors[p.id] for p in products]) if products else np.zeros((0, shop.embedder.dim), np.float32)
-    return products, matrix, dict(sequences)
+    return products, matrix, shop.store.sequences(users)
 
 
 def train_ranker(shop: Shop, config: trainer.TrainConfig | None = None) -> trainer.TrainResult:
@@ -77,9 +70,7 @@ def choose_served(products: list[Product], matrix: np.ndarray, sequences: dict[s
     """The served policy, chosen on each shopper's last session (ranking/policy.py), with what a
     chosen single method needs to serve, fitted on everything."""
     console.print("      choosing the served policy on each shopper's last session …")
-    with torch.no_grad():
-        item_vecs = model.items(encode_items(products, matrix, model.schema))
-    choice = choose_policy(products, item_vecs, sequences, model)
+    choice = choose_policy(products, item_vectors(model, products, matrix), sequences, model)
     index = {p.id: i for i, p in enumerate(products)}
     methods = Methods.fit(purchases(sequences, index), len(products)) if choice.policy in SINGLES and choice.policy != "two_tower" else None
     return Served(choice, [p.id for p in products], methods)

@@ -135,12 +135,13 @@ class Recommender:
         scored: list[Any] = candidates
         # no message: the policy `shopassist train` chose on this store's data orders the list;
         # the blend (two-tower taste, then the rules with the repeat model) is one such policy
+        found = [products[i] for i in ids if i in products]
         chosen = ranker is not None and what_next and not rebuys_first
-        single = ranker.by_policy(history, products, [products[i] for i in ids if i in products], vectors) if chosen else None
+        single = ranker.by_policy(history, products, found, vectors) if chosen else None
         if single is not None:
             scored, again = single, {}  # a single method's order stands as the choice measured it
         elif ranker is not None:
-            scored = ranker.rank(history, products, [products[i] for i in ids if i in products], vectors, query_vec, popularity=what_next)
+            scored = ranker.rank(history, products, found, vectors, query_vec, popularity=what_next)
         due_at = ranker.repeat.due_at if ranker is not None and ranker.repeat is not None else None
         ranked = serve(
             scored,
@@ -158,8 +159,7 @@ class Recommender:
             ranked = self._by_rating(ranked[: 3 * k + 10], products)
         ranked = self._one_per_model(ranked, products)
         if self.diversity < 1.0 and not rebuys_first:  # variety over the head of the list (due re-buys keep their order)
-            zero = np.zeros(self.embedder.dim, np.float32)
-            unit = np.array([vectors.get(r.product_id, zero) for r in ranked[: diversity.POOL]], dtype=np.float32)
+            unit = self._rows([r.product_id for r in ranked[: diversity.POOL]], vectors)
             ranked = [ranked[i] for i in diversity.mmr(unit, self.diversity, k)] + ranked[diversity.POOL :]
         ranked, explored = self._with_exploration(ranked, k, vectors, set(bought), user_id if what_next and not rebuys_first else None)
         by_id = {cand.product_id: cand for cand in candidates}
@@ -206,14 +206,18 @@ class Recommender:
     def _explore_pick(self, pool: list[Any], vectors: dict[str, np.ndarray], rng: np.random.Generator) -> tuple[Any, float]:
         ids = [r.product_id for r in pool]
         record = self.store.explore_record(ids)
-        zero = np.zeros(self.embedder.dim, np.float32)
         pick = explore.choose(
-            np.array([vectors.get(i, zero) for i in ids], dtype=np.float32),
+            self._rows(ids, vectors),
             np.array([record.get(i, (0, 0))[0] for i in ids]),
             np.array([record.get(i, (0, 0))[1] for i in ids]),
             rng,
         )
         return pool[pick.index], pick.propensity
+
+    def _rows(self, ids: list[str], vectors: dict[str, np.ndarray]) -> np.ndarray:
+        """The products' text vectors as rows (zeros for one the index does not hold)."""
+        zero = np.zeros(self.embedder.dim, np.float32)
+        return np.array([vectors.get(i, zero) for i in ids], dtype=np.float32).reshape(len(ids), self.embedder.dim)
 
     def _by_rating(self, ranked: list[Any], products: dict[str, Product]) -> list[Any]:
         rated = [products[r.product_id] for r in ranked if products[r.product_id].rating is not None]

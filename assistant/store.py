@@ -536,6 +536,15 @@ class Store:
             for row in s.execute(q.execution_options(yield_per=5000)).scalars():
                 yield _event(row)
 
+    def sequences(self, users: set[str] | None = None) -> dict[str, list[Event]]:
+        """Each shopper's events in time order (all shoppers, or only `users`): what training and
+        the evaluations read."""
+        out: dict[str, list[Event]] = {}
+        for e in self.iter_events():
+            if users is None or e.user_id in users:
+                out.setdefault(e.user_id, []).append(e)
+        return out
+
     def count_events(self) -> int:
         with self.session() as s:
             return s.scalar(select(func.count()).select_from(EventRow)) or 0

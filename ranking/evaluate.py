@@ -93,6 +93,14 @@ def _served(scores: np.ndarray, own: set[int], chance: dict[int, float], due_at:
     return out
 
 
+def item_vectors(model: TwoTower, products: list[Product], vectors: np.ndarray) -> torch.Tensor:
+    """Every product's item-tower vector, once per evaluation or policy choice."""
+    from ranking.features import encode_items
+
+    with torch.no_grad():
+        return model.items(encode_items(products, vectors, model.schema))
+
+
 def two_tower_scores(model: TwoTower, items_vecs: torch.Tensor, history: list[Event], index: dict[str, int]) -> np.ndarray:
     hist = [e for e in history if e.product_id in index][-MAX_HISTORY:]
     with torch.no_grad():
@@ -185,10 +193,7 @@ def evaluate(
         model, result = train(products, vectors, split.train, embedding_model, config)
         if model_path is not None:
             save(model, model_path, result)
-    from ranking.features import encode_items
-
-    with torch.no_grad():
-        item_vecs = model.items(encode_items(products, vectors, model.schema))
+    item_vecs = item_vectors(model, products, vectors)
     bought = purchases(split.train, index)
     # every policy as the shop would serve it, fitted on the training part; the served one chosen
     # on each shopper's last training session, as `shopassist train` chooses
@@ -196,14 +201,13 @@ def evaluate(
     choice = choose_policy(products, item_vecs, split.train, model)
     all_users = sorted(split.train)
     matrix = baselines.user_item_matrix(bought, n, all_users)
-    pop = baselines.popularity(matrix)
     sim = baselines.item_knn(matrix)  # the learned blend's co-occurrence signal: every neighbour
     histories, item_stats, repeats = fitted.histories, fitted.item_stats, fitted.repeats
     # everything else: the learned blend, fitted on each shopper's validation basket (the last one
     # before the test), with item signals from the baskets before the validation ones
     baskets = {u: h.baskets for u, h in histories.items()}
     signals = blend.Signals(
-        np.log1p(pop), item_stats.rebuy_rate(n), sim, blend.adoption(baskets, n)
+        np.log1p(fitted.methods.pop), item_stats.rebuy_rate(n), sim, blend.adoption(baskets, n)
     )  # what the baselines count, every basket in
     fit_signals = blend.Signals.of({u: b[:-1] for u, b in baskets.items()}, n)
     rng = np.random.default_rng(7)

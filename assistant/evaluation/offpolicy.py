@@ -23,7 +23,6 @@ from assistant.evaluation import report as reports
 from assistant.evaluation.common import dataset_settings
 from assistant.ingest import ingest_dataset
 from assistant.settings import Settings
-from assistant.store import Store
 from ranking.evaluate import holdout_last_session, purchases
 from ranking.offpolicy import Estimate, ips, snips, softmax_policy
 from ranking.policy import Methods
@@ -41,16 +40,26 @@ CANDIDATES = {  # what a shop would like to know before showing it
 }
 
 
-def replay(settings: Settings) -> tuple[list[np.ndarray], list[np.ndarray], dict[str, list[np.ndarray]]]:
+def instacart(settings: Settings) -> tuple[dict[str, list[Event]], dict[str, np.ndarray]]:
+    """The Instacart shoppers' events in time order and the products' text vectors, loaded into the
+    evaluation's own store and index (once; later runs reuse them)."""
+    from assistant.shop import Shop
+
+    shop = Shop.open(dataset_settings(settings, "instacart"))
+    try:
+        if not shop.store.count_products():
+            ingest_dataset(shop.store, "instacart", settings.datasets_dir)
+        shop.index()
+        sequences = shop.store.sequences()
+        return sequences, shop.vectors.vectors(sorted({e.product_id for es in sequences.values() for e in es}))
+    finally:
+        shop.close()
+
+
+def replay(sequences: dict[str, list[Event]]) -> tuple[list[np.ndarray], list[np.ndarray], dict[str, list[np.ndarray]]]:
     """Per shopper: the pool's rewards (1 = in the held-out basket), the logging policy's and each
     candidate's choice probabilities over the pool."""
-    store = Store(dataset_settings(settings, "instacart").db_url)
-    if not store.count_products():
-        ingest_dataset(store, "instacart", settings.datasets_dir)
-    sequences: dict[str, list[Event]] = defaultdict(list)
-    for e in store.iter_events():
-        sequences[e.user_id].append(e)
-    split = holdout_last_session(dict(sequences))
+    split = holdout_last_session(sequences)
     index = {pid: i for i, pid in enumerate(sorted({e.product_id for es in sequences.values() for e in es}))}
     bought = purchases(split.train, index)
     methods = Methods.fit(bought, len(index))
@@ -67,35 +76,23 @@ def replay(settings: Settings) -> tuple[list[np.ndarray], list[np.ndarray], dict
         logging.append(softmax_policy(scores[method][pool], temperature, uniform))
         for name, (method, temperature, uniform) in CANDIDATES.items():
             candidates[name].append(softmax_policy(scores[method][pool], temperature, uniform))
-    store.engine.dispose()
     return rewards, logging, dict(candidates)
 
 
-def new_items(settings: Settings, runs: int = 20, seed: int = 0, max_impressions: int = 3000) -> dict[str, Any]:
+def new_items(
+    sequences: dict[str, list[Event]], vectors: dict[str, np.ndarray], runs: int = 20, seed: int = 0, max_impressions: int = 3000
+) -> dict[str, Any]:
     """How many exploration impressions a new item needs before its estimated purchase rate
     stays within 20% of the true one, with the prior from its nearest items (ranking/explore.py)
     and without. An item's true rate: the share of shoppers whose held-out basket holds it; its
     neighbours' rates come from the basket before (the item's own is hidden, as if it were new).
     Impressions go to shoppers drawn at random; each earns a purchase when the item is in that
     shopper's held-out basket."""
-    from assistant.shop import Shop
     from ranking.explore import NEIGHBOURS, PRIOR_STRENGTH
 
-    shop = Shop.open(dataset_settings(settings, "instacart"))
-    try:
-        if not shop.store.count_products():
-            ingest_dataset(shop.store, "instacart", settings.datasets_dir)
-        shop.index()
-        sequences: dict[str, list[Event]] = defaultdict(list)
-        for e in shop.store.iter_events():
-            sequences[e.user_id].append(e)
-        split = holdout_last_session(dict(sequences))
-        previous = holdout_last_session(split.train)  # each shopper's basket before the held-out one
-        ids = sorted({e.product_id for es in sequences.values() for e in es})
-        vectors = shop.vectors.vectors(ids)
-    finally:
-        shop.close()
-    ids = [i for i in ids if i in vectors]
+    split = holdout_last_session(sequences)
+    previous = holdout_last_session(split.train)  # each shopper's basket before the held-out one
+    ids = sorted(pid for pid in {e.product_id for es in sequences.values() for e in es} if pid in vectors)
     at = {pid: i for i, pid in enumerate(ids)}
     shoppers = sorted(split.test)
     held = np.zeros((len(shoppers), len(ids)), bool)
@@ -149,7 +146,8 @@ def new_items(settings: Settings, runs: int = 20, seed: int = 0, max_impressions
 
 
 def offpolicy_eval(settings: Settings, out: Path, runs: int = RUNS, seed: int = 0) -> dict[str, Any]:
-    rewards, logging, candidates = replay(settings)
+    sequences, vectors = instacart(settings)
+    rewards, logging, candidates = replay(sequences)
     truth = {name: float(np.mean([p @ r for p, r in zip(probs, rewards)])) for name, probs in candidates.items()}
     logged_rate = float(np.mean([p @ r for p, r in zip(logging, rewards)]))
     found: dict[str, dict[str, list[Estimate]]] = {name: {"ips": [], "snips": []} for name in candidates}
@@ -180,7 +178,7 @@ def offpolicy_eval(settings: Settings, out: Path, runs: int = RUNS, seed: int = 
                 "relative_error": round(float(np.abs(values - truth[name]).mean() / max(truth[name], 1e-9)), 3),
                 "mean_ci_width": round(float(np.mean([e.high - e.low for e in es])), 4),
             }
-    data["new_items"] = new_items(settings)
+    data["new_items"] = new_items(sequences, vectors)
     write_offpolicy_report(data, out)
     return data
 
