@@ -189,14 +189,18 @@ def store_site(demo_shop, head: str = "", shopper: str | None = None):
 def test_the_widget_works_on_the_stores_own_site(demo_shop, browser):
     with store_site(demo_shop, shopper="u02") as site:
         tab = browser.new_page()
-        failed: list[str] = []
-        tab.on("requestfailed", lambda r: failed.append(r.url))
+        answered, failed = set(), []
+        tab.on("response", lambda r: answered.add(r.request.url) if r.ok else None)
+        # a failure after an OK response is Chromium ending a no-store stream (Playwright issue
+        # 42742), not a blocked request: a request CORS refuses never gets a response
+        tab.on("requestfailed", lambda r: failed.append(f"{r.url}: {r.failure}") if r.url not in answered else None)
         tab.goto(site)
         box = tab.get_by_label("Your message")
         box.fill("a quiet keyboard")
         box.press("Enter")
-        tab.locator(".sa-card").first.wait_for(timeout=30_000)
-        assert "$" in tab.locator(".sa-card").first.inner_text() and failed == []
+        tab.locator(".sa-feedback").first.wait_for(timeout=30_000)  # the whole turn arrived
+        assert "$" in tab.locator(".sa-card").first.inner_text()
+        assert failed == []
         tab.close()
 
 
