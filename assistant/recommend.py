@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -70,6 +70,36 @@ def owned(product_id: str, history: list[Event]) -> dict[str, str] | None:
     return None
 
 
+@dataclass
+class Listing:
+    """One ranked list, before its exploration slot: what the store's list cache keeps, so a
+    shopper's page asking again gets it without recall and ranking (cards built once each)."""
+
+    ranked: list[Any]  # best first, the first `k` shown and the next ones the exploration pool
+    vectors: dict[str, np.ndarray]
+    bought: set[str]
+    what_next: bool  # no message: the list is what the shopper will buy next
+    build: Callable[[Any], Card]
+    built: dict[str, Card] = field(default_factory=dict)
+
+    @classmethod
+    def empty(cls, bought: set[str], what_next: bool) -> Listing:
+        def nothing(item: Any) -> Card:
+            raise LookupError("an empty list has no cards")
+
+        return cls([], {}, bought, what_next, nothing)
+
+    def card(self, item: Any, position: int, explored: bool = False) -> Card:
+        if explored:  # said plainly: this one is a try, not the ranking's best guess
+            card = self.build(item)
+            card.reasons.insert(
+                0, Reason(kind="explore", text="Something new we think you may like", evidence=[f"product:{item.product_id}"])
+            )
+        else:
+            card = self.built.get(item.product_id) or self.built.setdefault(item.product_id, self.build(item))
+        return replace(card, position=position)
+
+
 class Recommender:
     """Recall (Qdrant) → rank (the two-tower and repeat models, when trained) → rules → reasons."""
 
@@ -116,21 +146,44 @@ class Recommender:
         what they need again, so the repeat model's due products lead whatever policy serves."""
         k = k or self.cards
         c = constraints or Constraints()
+        like = like or []
+        shape = (text, c.model_dump_json(), k, tuple(like), max_per_category, by_rating, who, rebuys_first, id(self.ranker), self.diversity)
+        listing = self.store.cache.listing(
+            user_id, shape, lambda: self._listing(user_id, text, c, k, like, max_per_category, by_rating, who, rebuys_first)
+        )
+        explorer = user_id if listing.what_next and not rebuys_first else None
+        top, explored = self._with_exploration(listing.ranked, k, listing.vectors, listing.bought, explorer)
+        return [listing.card(item, pos, item.product_id in explored) for pos, item in enumerate(top, start=1)]
+
+    def _listing(
+        self,
+        user_id: str | None,
+        text: str,
+        c: Constraints,
+        k: int,
+        like: list[str],
+        max_per_category: int | None,
+        by_rating: bool,
+        who: str,
+        rebuys_first: bool,
+    ) -> Listing:
+        """Recall, rank, the serving rules and variety: everything of a list but its exploration
+        slot, which is drawn (and logged) for every request."""
         history = self.history(user_id)
         bought = [e.product_id for e in history if e.kind == "purchase"]
         again = self.again(user_id, history)
         texts = self.recall.query_texts(text) if text.strip() else None  # spelling fixed once per request
         query_vec = self.embedder.encode_one(texts[0]) if texts else None
-        candidates = self.recall.recall(self._recall_request(text, c, history, bought, again, like or [], query_vec, texts))
+        candidates = self.recall.recall(self._recall_request(text, c, history, bought, again, like, query_vec, texts))
+        what_next = not text.strip() and not like  # no message: rank by what they will buy next
         if not candidates:
-            return []
+            return Listing.empty(set(bought), what_next)
         ids = [cand.product_id for cand in candidates]
         products = self.store.get_products(ids + [e.product_id for e in history])
         vectors = self.vectors.vectors(list({*ids, *(e.product_id for e in history)}))
         if like and query_vec is None:
             liked = [vectors[i] for i in like if i in vectors] or list(self.vectors.vectors(like).values())
             query_vec = np.mean(liked, axis=0) if liked else None
-        what_next = not text.strip() and not like  # no message: rank by what they will buy next
         ranker = self.ranker
         scored: list[Any] = candidates
         # no message: the policy `shopassist train` chose on this store's data orders the list;
@@ -161,20 +214,20 @@ class Recommender:
         if self.diversity < 1.0 and not rebuys_first:  # variety over the head of the list (due re-buys keep their order)
             unit = self._rows([r.product_id for r in ranked[: diversity.POOL]], vectors)
             ranked = [ranked[i] for i in diversity.mmr(unit, self.diversity, k)] + ranked[diversity.POOL :]
-        ranked, explored = self._with_exploration(ranked, k, vectors, set(bought), user_id if what_next and not rebuys_first else None)
         by_id = {cand.product_id: cand for cand in candidates}
-        cards = []
-        for pos, item in enumerate(ranked, start=1):
+
+        def card(item: Any) -> Card:
             p = products[item.product_id]
             # "running low" is a claim about a habit: it needs the purchases the again reason cites;
             # a grinder bought once may still lead the list, but is not called due
             due = due_at is not None and p.id in bought and again.get(p.id, 0.0) >= due_at and bought.count(p.id) >= HABIT_PURCHASES
             reasons = self.reasons(p, text, c, history, products, vectors, query_vec, who)
-            if p.id in explored:  # said plainly: this one is a try, not the ranking's best guess
-                reasons.insert(0, Reason(kind="explore", text="Something new we think you may like", evidence=[f"product:{p.id}"]))
             channels = by_id[p.id].channels if p.id in by_id else {}
-            cards.append(Card(p, pos, float(item.score), reasons, channels, due=due, variants=self.variants(p), owned=owned(p.id, history)))
-        return cards
+            return Card(p, 0, float(item.score), reasons, channels, due=due, variants=self.variants(p), owned=owned(p.id, history))
+
+        listing = Listing(ranked[: k + diversity.POOL], vectors, set(bought), what_next, card)
+        listing.built = {item.product_id: card(item) for item in ranked[:k]}  # the cards most requests show
+        return listing
 
     def _with_exploration(
         self, ranked: list[Any], k: int, vectors: dict[str, np.ndarray], bought: set[str], user_id: str | None

@@ -110,6 +110,7 @@ class Shop:
     def load_ranker(self) -> None:
         path = self.settings.ranker_path
         self.recommender.ranker = None
+        self.store.cache.forget_lists()
         self._ranker_stamp = path.stat().st_mtime if path.exists() else None
         if path.exists():
             try:
@@ -142,11 +143,13 @@ class Shop:
 
     def warm_up(self) -> None:
         """Builds what the first request would otherwise wait for (vocabulary, speller, review
-        polarity model, anchor embeddings, the LLM): a cold first recommend is seconds slower."""
+        polarity model, anchor embeddings, recall and ranking, the LLM): a cold first recommend is
+        seconds slower."""
         self.catalog.vocabulary()
         self.catalog.speller()
         self.summaries.praise(["warm up"], self.embedder.encode_cached(["warm up"]), np.array([5.0]))
         self.conversation.off_topic(Request("warm up", Constraints(), "search", said="warm up"))
+        self.recommender.recommend(None)  # recall and ranking's first calls (nobody's: nothing is logged)
         get_llm(self.settings)
 
     def index(self, rebuild: bool = False, progress: bool = True) -> SyncReport:

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -35,10 +38,13 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import make_url
+from sqlalchemy.event import listen
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from ranking.behaviour import EVENT_WEIGHT
 from records import Event, Product, Review, User, utcnow
+
+log = logging.getLogger(__name__)
 
 CHUNK = 500  # rows per statement: keeps IN (...) lists and memory small on big ingests
 EXPLORE_WINDOW = timedelta(days=7)  # a cart or purchase this soon after an impression counts as its outcome
@@ -265,12 +271,15 @@ def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
 # How stale a read of a product, its stats, reviews or variants may be when ANOTHER process
 # (an API worker sharing the database) wrote it; this process's own writes clear what they touch.
 CACHE_TTL_S = 5.0
+LIST_KEPT_S = 300.0  # a shopper's ranked lists are dropped when none was ranked again for this long
 CACHE_ENTRIES = 50_000
 
 
 class ReadCache:
-    """Products, their stats, reviews and variants as every answer reads them: each card used to
-    cost four queries, and under load the store's reads were half of a recommendation's time."""
+    """Products, their stats, reviews and variants as every answer reads them (each card used to
+    cost four queries, and under load the store's reads were half of a recommendation's time),
+    and the ranked lists themselves: a shopper's page asks for the same list on every view, and
+    ranking it again costs ~25 ms of CPU that 16 shoppers at once queue behind."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -280,6 +289,11 @@ class ReadCache:
         self.reviews: TTLCache[str, tuple[list[Review], bool]] = TTLCache(CACHE_ENTRIES // 10, CACHE_TTL_S)
         self.siblings: TTLCache[tuple[str, str], tuple[list[Product], bool]] = TTLCache(CACHE_ENTRIES // 10, CACHE_TTL_S)
         self.histories: TTLCache[str, tuple[list[Event], bool]] = TTLCache(CACHE_ENTRIES // 5, CACHE_TTL_S)  # by shopper
+        # ranked lists by shopper, then by the request's shape (assistant.recommend.Recommender)
+        self.lists: TTLCache[str | None, dict[Any, tuple[Any, float]]] = TTLCache(CACHE_ENTRIES // 5, LIST_KEPT_S)
+        self.refreshing: set[tuple[str | None, Any]] = set()
+        self.refresh_pool: ThreadPoolExecutor | None = None
+        self.epoch = 0  # bumped by every forget: a list ranked before one is not kept
 
     def first(self, part: TTLCache, key: Any, limit: int | None, read: Callable[[int | None], list]) -> list:
         """The first `limit` rows of a list (all with None), from the cache when it holds that many."""
@@ -292,8 +306,51 @@ class ReadCache:
             part[key] = (rows, limit is None or len(rows) < limit)
         return list(rows)
 
+    def listing(self, user_id: str | None, key: Any, build: Callable[[], Any]) -> Any:
+        """A shopper's ranked list for one request shape. Their own events, the catalog, reviews
+        or a new model drop it (`forget…`), so the next request ranks again. Otherwise a list
+        older than CACHE_TTL_S (another process may have written since) is served once more
+        while it is ranked again beside the request: a page view never waits for the refresh."""
+        now = time.monotonic()
+        with self.lock:
+            hit = self.lists.get(user_id, {}).get(key)
+            epoch = self.epoch
+            stale = hit is not None and now - hit[1] > CACHE_TTL_S and (user_id, key) not in self.refreshing
+            if stale:
+                self.refreshing.add((user_id, key))
+        if hit is not None:
+            if stale:
+                self._refresher().submit(self._refresh, user_id, key, build, epoch)
+            return hit[0]
+        value = build()
+        self._keep(user_id, key, value, now, epoch)
+        return value
+
+    def _refresh(self, user_id: str | None, key: Any, build: Callable[[], Any], epoch: int) -> None:
+        try:
+            self._keep(user_id, key, build(), time.monotonic(), epoch)
+        except Exception as exc:  # the stale list stays until its entry expires; requests rank inline then
+            log.warning("list refresh failed: %s", exc)
+        finally:
+            with self.lock:
+                self.refreshing.discard((user_id, key))
+
+    def _keep(self, user_id: str | None, key: Any, value: Any, built: float, epoch: int) -> None:
+        with self.lock:
+            if self.epoch == epoch:  # nothing was forgotten while it was ranked
+                self.lists[user_id] = {**self.lists.get(user_id, {}), key: (value, built)}  # kept LIST_KEPT_S from now
+
+    def _refresher(self) -> ThreadPoolExecutor:
+        with self.lock:
+            if self.refresh_pool is None:
+                self.refresh_pool = ThreadPoolExecutor(1, thread_name_prefix="list-refresh")
+            return self.refresh_pool
+
     def forget(self, product_ids: Iterable[str], products: bool = False, reviews: bool = False) -> None:
         with self.lock:
+            if products or reviews:  # what a list shows and why
+                self.lists.clear()
+                self.epoch += 1
             for pid in product_ids:
                 self.stats.pop(pid, None)
                 if products:
@@ -305,13 +362,34 @@ class ReadCache:
 
     def forget_shoppers(self, user_ids: Iterable[str]) -> None:
         with self.lock:
+            self.epoch += 1
             for user_id in user_ids:
                 self.histories.pop(user_id, None)
+                self.lists.pop(user_id, None)
+
+    def forget_lists(self) -> None:
+        """Every ranked list (a new model serves)."""
+        with self.lock:
+            self.lists.clear()
+            self.epoch += 1
 
     def clear(self) -> None:
         with self.lock:
-            for part in (self.products, self.stats, self.reviews, self.siblings, self.histories):
+            for part in (self.products, self.stats, self.reviews, self.siblings, self.histories, self.lists):
                 part.clear()
+            self.epoch += 1
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    """Write-ahead logging: readers (every recommendation reads the shopper's history) never
+    wait for a writer (an event, an impression log), and a writer waits for another instead of
+    failing. `synchronous=NORMAL` is durable against a crashed or killed process (the log is
+    on disk before a commit returns); only a power cut can lose the last commits."""
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
 
 
 class Store:
@@ -323,6 +401,8 @@ class Store:
             Path(database).parent.mkdir(parents=True, exist_ok=True)  # a new DATA_DIR just works
         # a ping before each checkout finds a server's dropped connections; a file needs none
         self.engine = create_engine(url, connect_args=connect_args, pool_pre_ping=not sqlite)
+        if sqlite:
+            listen(self.engine, "connect", _sqlite_pragmas)
         self._session = sessionmaker(self.engine, expire_on_commit=False)
         self.cache = ReadCache()
         Base.metadata.create_all(self.engine)

@@ -96,6 +96,8 @@ async def shopper(
     # request sent as the server closes it fails with ReadError, a race of the client, not the server
     limits = httpx.Limits(keepalive_expiry=4.0)
     async with httpx.AsyncClient(base_url=base, timeout=120, limits=limits) as client:
+        if think:  # shoppers arrive over time, as on a site, not all in the same millisecond
+            await asyncio.sleep(rng.expovariate(1 / think))
         step = 0
         while time.monotonic() < until:
             step += 1
