@@ -124,7 +124,17 @@ class Recommender:
         self.recall_limit = recall_limit
         self.diversity = diversity  # MMR weight (ranking/diversity.py)
         self.explore_rate = explore_rate  # share of those lists whose last place explores (ranking/explore.py)
-        self.ranker: Ranker | None = None  # set by the shop once a model is trained
+        self._ranker: Ranker | None = None  # set by the shop once a model is trained
+
+    @property
+    def ranker(self) -> Ranker | None:
+        return self._ranker
+
+    @ranker.setter
+    def ranker(self, ranker: Ranker | None) -> None:
+        """Another model ranks: no list the old one ranked is served again."""
+        self._ranker = ranker
+        self.store.cache.forget_lists()
 
     def history(self, user_id: str | None) -> list[Event]:
         return self.store.history(user_id, limit=HISTORY_EVENTS) if user_id else []
@@ -147,7 +157,7 @@ class Recommender:
         k = k or self.cards
         c = constraints or Constraints()
         like = like or []
-        shape = (text, c.model_dump_json(), k, tuple(like), max_per_category, by_rating, who, rebuys_first, id(self.ranker), self.diversity)
+        shape = (text, c.model_dump_json(), k, tuple(like), max_per_category, by_rating, who, rebuys_first, self.diversity)
         listing = self.store.cache.listing(
             user_id, shape, lambda: self._listing(user_id, text, c, k, like, max_per_category, by_rating, who, rebuys_first)
         )

@@ -110,7 +110,6 @@ class Shop:
     def load_ranker(self) -> None:
         path = self.settings.ranker_path
         self.recommender.ranker = None
-        self.store.cache.forget_lists()
         self._ranker_stamp = path.stat().st_mtime if path.exists() else None
         if path.exists():
             try:

@@ -292,7 +292,7 @@ class ReadCache:
         # ranked lists by shopper, then by the request's shape (assistant.recommend.Recommender)
         self.lists: TTLCache[str | None, dict[Any, tuple[Any, float]]] = TTLCache(CACHE_ENTRIES // 5, LIST_KEPT_S)
         self.refreshing: set[tuple[str | None, Any]] = set()
-        self.refresh_pool: ThreadPoolExecutor | None = None
+        self.refresh_pool = ThreadPoolExecutor(1, thread_name_prefix="list-refresh")  # its thread starts on first use
         self.epoch = 0  # bumped by every forget: a list ranked before one is not kept
 
     def first(self, part: TTLCache, key: Any, limit: int | None, read: Callable[[int | None], list]) -> list:
@@ -320,7 +320,7 @@ class ReadCache:
                 self.refreshing.add((user_id, key))
         if hit is not None:
             if stale:
-                self._refresher().submit(self._refresh, user_id, key, build, epoch)
+                self.refresh_pool.submit(self._refresh, user_id, key, build, epoch)
             return hit[0]
         value = build()
         self._keep(user_id, key, value, now, epoch)
@@ -339,12 +339,6 @@ class ReadCache:
         with self.lock:
             if self.epoch == epoch:  # nothing was forgotten while it was ranked
                 self.lists[user_id] = {**self.lists.get(user_id, {}), key: (value, built)}  # kept LIST_KEPT_S from now
-
-    def _refresher(self) -> ThreadPoolExecutor:
-        with self.lock:
-            if self.refresh_pool is None:
-                self.refresh_pool = ThreadPoolExecutor(1, thread_name_prefix="list-refresh")
-            return self.refresh_pool
 
     def forget(self, product_ids: Iterable[str], products: bool = False, reviews: bool = False) -> None:
         with self.lock:
