@@ -2,7 +2,7 @@
 
 Cheap, unambiguous cues decide first ("start over", "#2", "add … to my cart", "talk to a
 person"); a message is a question about shown products when it is asked as a question, points
-at them ("it", "the first one", "the Columbia") or asks about one of their features, and does
+at them ("it", "the first one", "the Acme") or asks about one of their features, and does
 not ask for a list ("do you have …", "show me …"). Everything else is a search, which
 `understand` turns into a new need or a refinement of the current one. The cues are about how
 people talk in a shop, never about what a particular shop sells.

@@ -3,8 +3,8 @@
 A deterministic reader (always available, and what the tests pin down) reads prices in the
 catalog's currency, brands (only where the word clearly means the maker in this catalog),
 colours, attribute facets (yes/no features, enumerations, numbers with units), negations
-("not Logitech", "not that brand") and references to shown cards ("#2", "the first two",
-"the Columbia"). `understand` then applies the act to the session's current need: a new need
+("not Acme", "not that brand") and references to shown cards ("#2", "the first two",
+"the Acme"). `understand` then applies the act to the session's current need: a new need
 starts fresh, a refinement merges into it, "more" pages on, "start over" clears it.
 
 Everything it recognises comes from the store (assistant/vocabulary.py); nothing here names a
@@ -111,19 +111,19 @@ def money_words_as_digits(text: str) -> str:
 
 
 def _key(term: str) -> str:
-    """Names compared without case and punctuation: "Arc'teryx" = "arcteryx"."""
+    """Names compared without case and punctuation: "O'Brien" = "obrien"."""
     return re.sub(r"[^\w ]", "", term.lower())
 
 
 def _misspelt(word: str, name: str) -> bool:
     """A slip of the keyboard, not another word: same start, about the same length, 80% alike
-    ("logitek" → Logitech; "espresso" is not "Nespresso", "keyboard" is not "Das Keyboard")."""
+    ("northwnd" → Northwind; "walker" is not "Twalker", "keyboard" is not "Keyboard Co")."""
     return word[:2] == name[:2] and abs(len(word) - len(name)) <= 1 and difflib.SequenceMatcher(None, word, name).ratio() >= 0.8
 
 
 def match_terms(text: str, terms: list[str], fuzzy: bool = False, is_word: Callable[[str], bool] | None = None) -> list[str]:
-    """Terms named in the text; `fuzzy` also takes names typed without punctuation ("arcteryx")
-    and misspelt one-word names of six letters or more ("logitek"), as shoppers type brands, but
+    """Terms named in the text; `fuzzy` also takes names typed without punctuation ("obrien")
+    and misspelt one-word names of six letters or more ("northwnd"), as shoppers type brands, but
     never an ordinary word (`is_word`) for a name it resembles ("dinosaurs" is not "Dinowaurs")."""
     found = []
     for term in sorted(terms, key=len, reverse=True):
@@ -207,7 +207,7 @@ class Shown:
 
 def refs_in(text: str, shown: Shown | None = None) -> list[int]:
     """Positions of shown cards the message points at: "#2", "the first two", "the last one",
-    "this one", or a shown product's maker or model words ("the Columbia")."""
+    "this one", or a shown product's maker or model words ("the Acme")."""
     t = text.lower()
     refs = [int(n) for n in re.findall(r"(?:#|number |no\.? ?|option |item )(\d)\b", t)]
     m = re.search(r"\b(?:first|top) (two|three|four|2|3|4)\b", t)
@@ -225,8 +225,8 @@ def refs_in(text: str, shown: Shown | None = None) -> list[int]:
 
 
 def named_refs(text: str, shown: Shown) -> list[int]:
-    """Shown cards named by their maker ("the Columbia") or by a word of their model that no
-    other shown card shares ("the Kinvara")."""
+    """Shown cards named by their maker ("the Acme") or by a word of their model that no
+    other shown card shares ("the Zephyr")."""
     found = []
     for i, brand in enumerate(shown.brands, start=1):
         if brand and match_terms(text, [brand], fuzzy=True) and shown.brands.count(brand) == 1:
@@ -521,7 +521,7 @@ def _new_need(
     message: str = "",
 ) -> bool:
     """Another category, or search words far from the need, start afresh; constraint words alone
-    ("cheaper", "in white", "waterproof", "not by Sony") refine, and so does a word or two that
+    ("cheaper", "in white", "waterproof", "not by Acme") refine, and so does a word or two that
     the current need's own category has ("chocolate" after "ice cream")."""
     if (
         fits is not None

@@ -353,7 +353,7 @@ def category_nodes(paths: Iterable[str]) -> list[str]:
 
 def model_key(product: Product, colors: Iterable[str] = BASIC_COLORS) -> str:
     """What stays of a title once its colour and size are taken out: colour and size variants of
-    one model share it ("Keychron K3 Keyboard, Black" and "…, White")."""
+    one model share it ("Acme K3 Keyboard, Black" and "…, White")."""
     title = product.title.lower()
     drop = {str(v).lower() for k, v in product.attributes.items() if re.search(r"colou?r|size", k, re.I) and v}
     for value in sorted(drop, key=len, reverse=True):
