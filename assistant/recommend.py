@@ -7,6 +7,7 @@ like ("more like #2"), or with neither (what will they buy next).
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -34,6 +35,9 @@ HISTORY_EVENTS = 1000
 # Places, not scores: recall's fused scores and the ranker's differ in scale, a rank does not.
 RATING_SHIFT = 2.0
 PRIOR_REVIEWS = 3
+LIST_DEPTH = 10  # lists are ranked this deep (more when asked), so one serves every page's length
+WARM_S = 10.0  # at start, lists are ranked for the shoppers seen most lately for at most this long
+WARM_SHOPPERS = 500
 
 
 @dataclass
@@ -155,15 +159,53 @@ class Recommender:
         `by_rating`: reviews weigh in the order (chat lists); `rebuys_first`: the shopper asked
         what they need again, so the repeat model's due products lead whatever policy serves."""
         k = k or self.cards
-        c = constraints or Constraints()
-        like = like or []
-        shape = (text, c.model_dump_json(), k, tuple(like), max_per_category, by_rating, who, rebuys_first, self.diversity)
-        listing = self.store.cache.listing(
-            user_id, shape, lambda: self._listing(user_id, text, c, k, like, max_per_category, by_rating, who, rebuys_first)
-        )
+        listing = self.listing(user_id, text, constraints, k, like, max_per_category, by_rating, who, rebuys_first)
         explorer = user_id if listing.what_next and not rebuys_first else None
         top, explored = self._with_exploration(listing.ranked, k, listing.vectors, listing.bought, explorer)
         return [listing.card(item, pos, item.product_id in explored) for pos, item in enumerate(top, start=1)]
+
+    def listing(
+        self,
+        user_id: str | None,
+        text: str = "",
+        constraints: Constraints | None = None,
+        k: int | None = None,
+        like: list[str] | None = None,
+        max_per_category: int | None = None,
+        by_rating: bool = False,
+        who: str = "you",
+        rebuys_first: bool = False,
+    ) -> Listing:
+        """The ranked list behind `recommend`, from the store's list cache. One list serves every
+        length up to LIST_DEPTH (a page's 4 cards, an API call's 5 or 8): its first `k` are the
+        same whatever the length asked, as every step after scoring fills places in order."""
+        depth = max(k or self.cards, LIST_DEPTH)
+        c = constraints or Constraints()
+        like = like or []
+        shape = (text, c.model_dump_json(), depth, tuple(like), max_per_category, by_rating, who, rebuys_first, self.diversity)
+        return self.store.cache.listing(
+            user_id,
+            shape,
+            lambda: self._listing(user_id, text, c, depth, like, max_per_category, by_rating, who, rebuys_first),
+            lambda: self._inputs(user_id),
+        )
+
+    def _inputs(self, user_id: str | None) -> tuple[Any, ...]:
+        """What a list read that another process may change: the shopper's events, the catalog."""
+        return tuple(e.id for e in self.history(user_id)), self.store.catalog_version()
+
+    def warm(self, budget_s: float = WARM_S, shoppers: int = WARM_SHOPPERS) -> int:
+        """Ranks the lists of the shoppers seen most lately, for a while at start: after a restart
+        their first page finds its list ready instead of ranking it while others wait. Nothing is
+        shown, so nothing is logged. Returns how many were ranked."""
+        until = time.monotonic() + budget_s
+        done = 0
+        for user_id in self.store.recent_shoppers(shoppers):
+            if time.monotonic() > until:
+                break
+            self.listing(user_id)
+            done += 1
+        return done
 
     def _listing(
         self,

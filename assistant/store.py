@@ -12,9 +12,11 @@ import json
 import logging
 import threading
 import time
+import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -272,14 +274,35 @@ def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
 # (an API worker sharing the database) wrote it; this process's own writes clear what they touch.
 CACHE_TTL_S = 5.0
 LIST_KEPT_S = 300.0  # a shopper's ranked lists are dropped when none was ranked again for this long
+CATALOG_VERSION = "catalog_version"  # meta key
+# other shoppers' behaviour (popularity) reaches a kept list this often, when nothing it read changed
+LIST_RERANK_S = 60.0
+RECIPE_KEPT_S = 600.0  # a list asked for this recently is ranked again after the shopper's event
+RECIPES_AFTER_EVENT = 2  # how many of a shopper's latest list shapes an event ranks again
 CACHE_ENTRIES = 50_000
+
+
+@dataclass
+class _Kept:
+    """One ranked list as kept: what it is, when it was ranked, and the fingerprint of what it
+    read (the shopper's events, the catalog's version) when it was."""
+
+    value: Any
+    built: float  # ranked, or last found unchanged
+    inputs: Any
+    ranked: float = 0.0
 
 
 class ReadCache:
     """Products, their stats, reviews and variants as every answer reads them (each card used to
     cost four queries, and under load the store's reads were half of a recommendation's time),
     and the ranked lists themselves: a shopper's page asks for the same list on every view, and
-    ranking it again costs ~25 ms of CPU that 16 shoppers at once queue behind."""
+    ranking it again costs ~30 ms of CPU that 16 shoppers at once queue behind.
+
+    Lists are ranked off the request wherever they can be: after a shopper's event their recent
+    lists are ranked again in the background (their next page finds them ready, and waits for a
+    ranking already under way instead of starting a second), and a list older than CACHE_TTL_S is
+    checked beside the request against what it read, ranked again only when that changed."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -290,10 +313,17 @@ class ReadCache:
         self.siblings: TTLCache[tuple[str, str], tuple[list[Product], bool]] = TTLCache(CACHE_ENTRIES // 10, CACHE_TTL_S)
         self.histories: TTLCache[str, tuple[list[Event], bool]] = TTLCache(CACHE_ENTRIES // 5, CACHE_TTL_S)  # by shopper
         # ranked lists by shopper, then by the request's shape (assistant.recommend.Recommender)
-        self.lists: TTLCache[str | None, dict[Any, tuple[Any, float]]] = TTLCache(CACHE_ENTRIES // 5, LIST_KEPT_S)
-        self.refreshing: set[tuple[str | None, Any]] = set()
+        self.lists: TTLCache[str | None, dict[Any, _Kept]] = TTLCache(CACHE_ENTRIES // 5, LIST_KEPT_S)
+        # how each shopper's recent lists are ranked, to rank them again after their events
+        self.recipes: TTLCache[str | None, dict[Any, tuple[Callable[[], Any], Callable[[], Any]]]] = TTLCache(
+            CACHE_ENTRIES // 5, RECIPE_KEPT_S
+        )
+        # rankings under way in the background, with the token they were begun with
+        self.running: dict[tuple[str | None, Any], tuple[tuple[int, int], Future]] = {}
         self.refresh_pool = ThreadPoolExecutor(1, thread_name_prefix="list-refresh")  # its thread starts on first use
-        self.epoch = 0  # bumped by every forget: a list ranked before one is not kept
+        # what a list was ranked against: a ranking begun before a forget is not kept
+        self.epoch = 0  # the catalog, reviews, the model: every list
+        self.shopper_epochs: TTLCache[str | None, int] = TTLCache(CACHE_ENTRIES // 5, 2 * LIST_KEPT_S)
 
     def first(self, part: TTLCache, key: Any, limit: int | None, read: Callable[[int | None], list]) -> list:
         """The first `limit` rows of a list (all with None), from the cache when it holds that many."""
@@ -306,39 +336,72 @@ class ReadCache:
             part[key] = (rows, limit is None or len(rows) < limit)
         return list(rows)
 
-    def listing(self, user_id: str | None, key: Any, build: Callable[[], Any]) -> Any:
-        """A shopper's ranked list for one request shape. Their own events, the catalog, reviews
-        or a new model drop it (`forget…`), so the next request ranks again. Otherwise a list
-        older than CACHE_TTL_S (another process may have written since) is served once more
-        while it is ranked again beside the request: a page view never waits for the refresh."""
+    def listing(self, user_id: str | None, key: Any, build: Callable[[], Any], inputs: Callable[[], Any]) -> Any:
+        """A shopper's ranked list for one request shape; `inputs()` fingerprints what `build()`
+        reads. Their own events, the catalog, reviews or a new model drop it (`forget…`): the next
+        request ranks again, or waits for the ranking the event started. A list older than
+        CACHE_TTL_S (another process may have written since) is served once more while its inputs
+        are checked beside the request."""
         now = time.monotonic()
         with self.lock:
+            recipes = {k: v for k, v in self.recipes.get(user_id, {}).items() if k != key}
+            self.recipes[user_id] = {**recipes, key: (build, inputs)}  # the latest last
             hit = self.lists.get(user_id, {}).get(key)
-            epoch = self.epoch
-            stale = hit is not None and now - hit[1] > CACHE_TTL_S and (user_id, key) not in self.refreshing
-            if stale:
-                self.refreshing.add((user_id, key))
+            token = self._token(user_id)
+            running = self.running.get((user_id, key), (None, None))[1]
+            if hit is not None and now - hit.built > CACHE_TTL_S and running is None:
+                self._submit(user_id, key, build, inputs, token, hit)
         if hit is not None:
-            if stale:
-                self.refresh_pool.submit(self._refresh, user_id, key, build, epoch)
-            return hit[0]
+            return hit.value
+        if running is not None and not running.cancel():  # under way (an event started it): wait, don't rank twice
+            try:
+                kept = running.result()
+                if kept is not None:
+                    return kept.value
+            except Exception:  # ranked inline below, where the failure shows to the caller
+                pass
+        elif running is not None:  # it was still queued: ranked here, sooner
+            with self.lock:
+                if self.running.get((user_id, key), (None, None))[1] is running:
+                    del self.running[(user_id, key)]
+        fingerprint = inputs()
         value = build()
-        self._keep(user_id, key, value, now, epoch)
+        self._keep(user_id, key, _Kept(value, now, fingerprint, now), token)
         return value
 
-    def _refresh(self, user_id: str | None, key: Any, build: Callable[[], Any], epoch: int) -> None:
+    def _token(self, user_id: str | None) -> tuple[int, int]:
+        return self.epoch, self.shopper_epochs.get(user_id, 0)
+
+    def _submit(self, user_id: str | None, key: Any, build: Callable, inputs: Callable, token: tuple[int, int], kept: _Kept | None) -> None:
+        """Under the lock: one background ranking of this list."""
+        self.running[(user_id, key)] = (token, self.refresh_pool.submit(self._refresh, user_id, key, build, inputs, token, kept))
+
+    def _refresh(
+        self, user_id: str | None, key: Any, build: Callable[[], Any], inputs: Callable[[], Any], token: tuple, kept: _Kept | None
+    ) -> _Kept | None:
+        """Ranks a list again, or only stamps it fresh when what it read has not changed."""
         try:
-            self._keep(user_id, key, build(), time.monotonic(), epoch)
-        except Exception as exc:  # the stale list stays until its entry expires; requests rank inline then
+            if token != self._token(user_id):  # forgotten again since: a newer ranking is due
+                return None
+            started = time.monotonic()
+            fingerprint = inputs()
+            same = kept is not None and kept.inputs == fingerprint and started - kept.ranked < LIST_RERANK_S
+            fresh = _Kept(kept.value, started, fingerprint, kept.ranked) if same and kept else _Kept(build(), started, fingerprint, started)
+            return fresh if self._keep(user_id, key, fresh, token) else None
+        except Exception as exc:  # the old list stays until its entry expires; requests rank inline then
             log.warning("list refresh failed: %s", exc)
+            raise
         finally:
             with self.lock:
-                self.refreshing.discard((user_id, key))
+                if self.running.get((user_id, key), (None, None))[0] == token:
+                    del self.running[(user_id, key)]
 
-    def _keep(self, user_id: str | None, key: Any, value: Any, built: float, epoch: int) -> None:
+    def _keep(self, user_id: str | None, key: Any, kept: _Kept, token: tuple[int, int]) -> bool:
         with self.lock:
-            if self.epoch == epoch:  # nothing was forgotten while it was ranked
-                self.lists[user_id] = {**self.lists.get(user_id, {}), key: (value, built)}  # kept LIST_KEPT_S from now
+            if self._token(user_id) != token:  # something it read was forgotten while it was ranked
+                return False
+            self.lists[user_id] = {**self.lists.get(user_id, {}), key: kept}  # kept LIST_KEPT_S from now
+            return True
 
     def forget(self, product_ids: Iterable[str], products: bool = False, reviews: bool = False) -> None:
         with self.lock:
@@ -355,11 +418,16 @@ class ReadCache:
                 self.siblings.clear()
 
     def forget_shoppers(self, user_ids: Iterable[str]) -> None:
+        """Their events changed what their lists read: the lists they asked for lately are ranked
+        again at once, beside the requests, so their next page finds them ready."""
         with self.lock:
-            self.epoch += 1
             for user_id in user_ids:
+                self.shopper_epochs[user_id] = self.shopper_epochs.get(user_id, 0) + 1
                 self.histories.pop(user_id, None)
                 self.lists.pop(user_id, None)
+                token = self._token(user_id)
+                for key, (build, inputs) in list(self.recipes.get(user_id, {}).items())[-RECIPES_AFTER_EVENT:]:
+                    self._submit(user_id, key, build, inputs, token, None)
 
     def forget_lists(self) -> None:
         """Every ranked list (a new model serves)."""
@@ -369,7 +437,7 @@ class ReadCache:
 
     def clear(self) -> None:
         with self.lock:
-            for part in (self.products, self.stats, self.reviews, self.siblings, self.histories, self.lists):
+            for part in (self.products, self.stats, self.reviews, self.siblings, self.histories, self.lists, self.recipes):
                 part.clear()
             self.epoch += 1
 
@@ -434,6 +502,8 @@ class Store:
                     s.execute(insert(ProductRow), new)
                 if updates:
                     s.execute(update(ProductRow), updates)
+                if new or updates:
+                    _catalog_changed(s)
         self.cache.forget(rows, products=True)
         return changed
 
@@ -591,6 +661,12 @@ class Store:
         self.cache.forget_shoppers({e.user_id for e in added})
         return added
 
+    def recent_shoppers(self, limit: int) -> list[str]:
+        """Shoppers with events, the latest active first (read from the latest events only)."""
+        with self.session() as s:
+            rows = s.scalars(select(EventRow.user_id).order_by(EventRow.ts.desc()).limit(20 * limit))
+            return list(dict.fromkeys(rows))[:limit]
+
     def history(self, user_id: str, limit: int = 200) -> list[Event]:
         """The shopper's behaviour, oldest first (the most recent `limit` events); an event this
         process stores for them is seen at once (their cached history is dropped)."""
@@ -650,6 +726,7 @@ class Store:
                 if new:
                     s.execute(insert(ReviewRow), new)
                     added += len(new)
+                    _catalog_changed(s)
         self.cache.forget({r.product_id for r in rows.values()}, reviews=True)
         return added
 
@@ -858,6 +935,8 @@ class Store:
                 "impressions": s.execute(delete(ImpressionRow).where(ImpressionRow.user_id == user_id)).rowcount,
                 "user": s.execute(delete(UserRow).where(UserRow.id == user_id)).rowcount,
             }
+            if removed["reviews"]:
+                _catalog_changed(s)
         self.cache.clear()  # their reviews and events leave every product's cached reads
         return removed
 
@@ -1000,6 +1079,10 @@ class Store:
             row = s.get(MetaRow, key)
             return row.value if row else None
 
+    def catalog_version(self) -> str | None:
+        """Changes whenever any process changes a product or a review: what a kept list checks."""
+        return self.get_meta(CATALOG_VERSION)
+
     def delete_meta(self, key: str) -> None:
         with self.session() as s, s.begin():
             row = s.get(MetaRow, key)
@@ -1009,6 +1092,11 @@ class Store:
     def set_meta(self, key: str, value: str) -> None:
         with self.session() as s, s.begin():
             s.merge(MetaRow(key=key, value=value))
+
+
+def _catalog_changed(s: Session) -> None:
+    """In the writing transaction: a new catalog version, for every process's kept lists."""
+    s.merge(MetaRow(key=CATALOG_VERSION, value=uuid.uuid4().hex))
 
 
 def _product_values(p: Product) -> dict[str, Any]:
