@@ -186,8 +186,9 @@ class Recommender:
         return self.store.cache.listing(
             user_id,
             shape,
-            lambda: self._listing(user_id, text, c, depth, like, max_per_category, by_rating, who, rebuys_first),
+            lambda: self._listing(user_id, text, c, depth, like, max_per_category, by_rating, who, rebuys_first, shown=k or self.cards),
             lambda: self._inputs(user_id),
+            page=not text.strip() and not like,  # a page's list, asked again after the shopper's next event
         )
 
     def _inputs(self, user_id: str | None) -> tuple[Any, ...]:
@@ -218,6 +219,7 @@ class Recommender:
         by_rating: bool,
         who: str,
         rebuys_first: bool,
+        shown: int | None = None,
     ) -> Listing:
         """Recall, rank, the serving rules and variety: everything of a list but its exploration
         slot, which is drawn (and logged) for every request."""
@@ -278,7 +280,7 @@ class Recommender:
             return Card(p, 0, float(item.score), reasons, channels, due=due, variants=self.variants(p), owned=owned(p.id, history))
 
         listing = Listing(ranked[: k + diversity.POOL], vectors, set(bought), what_next, card)
-        listing.built = {item.product_id: card(item) for item in ranked[:k]}  # the cards most requests show
+        listing.built = {item.product_id: card(item) for item in ranked[: shown or k]}  # the cards the asking request shows
         return listing
 
     def _with_exploration(

@@ -336,16 +336,18 @@ class ReadCache:
             part[key] = (rows, limit is None or len(rows) < limit)
         return list(rows)
 
-    def listing(self, user_id: str | None, key: Any, build: Callable[[], Any], inputs: Callable[[], Any]) -> Any:
+    def listing(self, user_id: str | None, key: Any, build: Callable[[], Any], inputs: Callable[[], Any], page: bool = False) -> Any:
         """A shopper's ranked list for one request shape; `inputs()` fingerprints what `build()`
         reads. Their own events, the catalog, reviews or a new model drop it (`forget…`): the next
         request ranks again, or waits for the ranking the event started. A list older than
         CACHE_TTL_S (another process may have written since) is served once more while its inputs
-        are checked beside the request."""
+        are checked beside the request. `page`: a list a page asks for on every view (not a chat
+        message's), ranked again after the shopper's events."""
         now = time.monotonic()
         with self.lock:
-            recipes = {k: v for k, v in self.recipes.get(user_id, {}).items() if k != key}
-            self.recipes[user_id] = {**recipes, key: (build, inputs)}  # the latest last
+            if page:
+                recipes = {k: v for k, v in self.recipes.get(user_id, {}).items() if k != key}
+                self.recipes[user_id] = {**recipes, key: (build, inputs)}  # the latest last
             hit = self.lists.get(user_id, {}).get(key)
             token = self._token(user_id)
             running = self.running.get((user_id, key), (None, None))[1]
