@@ -219,14 +219,16 @@ def main() -> None:
     demo_shop(data)
     key = api_key(data, "recommend,events,chat")
     runs = []
-    for llm in args.llm:
+    # each mix on a server of its own: a row never measures the backlog the row before left
+    servers = [(llm, "shop") for llm in args.llm] + ([("none", "recs")] if args.recs_only and "none" in args.llm else [])
+    for llm, kind in servers:
         with Server(data, llm) as base:
-            plans = (
-                [(n, t, "shop") for n in args.shoppers for t in args.think]
-                if llm == "none"
-                else [(args.llm_shoppers, args.think[0], "shop")]
-            )
-            plans += [(n, args.think[0], "recs") for n in (args.recs_only if llm == "none" else [])]
+            if kind == "recs":
+                plans = [(n, args.think[0], "recs") for n in args.recs_only]
+            elif llm == "none":
+                plans = [(n, t, "shop") for n in args.shoppers for t in args.think]
+            else:
+                plans = [(args.llm_shoppers, args.think[0], "shop")]
             for shoppers, think, mix in plans:
                 print(f">> llm={llm} mix={mix} shoppers={shoppers} think={think}s for {args.seconds:g} s", flush=True)
                 row = {"llm": llm, **run_load(base, key, data, shoppers, args.seconds, think, mix=mix)}
