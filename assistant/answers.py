@@ -38,7 +38,6 @@ REVIEWS = re.compile(
     re.I,
 )
 POSITION = re.compile(r"#\d|\b(first|second|third|fourth|fifth|last|number \d|option \d)\b", re.I)
-COPULA = re.compile(r"(is|are|was|were|isn't|aren't)\b", re.I)
 VARIANT_WORDS = {"colour", "color", "colours", "colors", "size", "version", "variant", "available", "other", "another"}
 MADE_OF = re.compile(r"\bmade (?:of|from|out of)\b|\bwhat fabric\b", re.I)  # "what is it made of?" asks the material
 COLOURS = re.compile(r"\b(colou?rs?|come in|comes in|available in|other (colou?rs?|versions|sizes)|variants?|sizes?)\b", re.I)
@@ -144,19 +143,6 @@ class Answers:
             found = [w for w in found if not REVIEWS.search(w) and w not in ("think", "say", "people", "customer", "good")]
         return found
 
-    def _compound(self, question: str) -> tuple[str, str] | None:
-        """The question's closing pair of content words ("phone calls", "hip straps"): a compound
-        names one thing. A sentence holding both words apart or the other way round names
-        something else ("make a call, the phone is dead"); one holding one of them is weighed by
-        its closeness in meaning, as any partial match. Not after "is"/"are": there the last word
-        is what is said of the thing ("is the battery replaceable?")."""
-        if COPULA.match(question.strip()):
-            return None
-        tokens = [singular(w) for w in words(MADE_OF.sub(" material ", question))]
-        content = [w not in QUESTION_WORDS and w not in STOP and len(w) > 2 for w in tokens]
-        last = max((i for i, c in enumerate(content) if c), default=-1)
-        return (tokens[last - 1], tokens[last]) if last >= 1 and content[last - 1] else None
-
     def _attribute_hits(self, p: Product, question: str) -> list[tuple[str, Any]]:
         """The product's attributes the question asks about: by the attribute's name ("battery"),
         by one of its values in this catalog ("wireless?" asks the connectivity, "loud?" the
@@ -212,8 +198,7 @@ class Answers:
         cite = f"product:{p.id}"
         topic = set(self._topic(question))
         sentences = [s for s in quotable_sentences(p.description, split_sentences(p.description)) if len(s.split()) >= 3]
-        compound = self._compound(question)
-        own = [(len(_near(stems(s), topic)), s) for s in sentences if _names(stems(s), compound)]
+        own = [(len(_near(stems(s), topic)), s) for s in sentences]
         own = [(n, s) for n, s in own if n]
         if not topic or not own:
             return None
@@ -245,8 +230,7 @@ class Answers:
             return None
         vecs = self.embedder.encode_cached([s for _, s in pairs])
         sims = vecs @ self.embedder.encode_cached([question])[0]
-        compound = self._compound(question)
-        holds = np.array([bool(topic & ws) and _names(stems(s), compound) for ws, (_, s) in zip(held, pairs)])
+        holds = np.array([bool(topic & ws) for ws in held])
         about = holds & (sims >= REVIEW_MATCH_WORDS)
         if not about.any():
             return None
@@ -437,12 +421,3 @@ def _attribute_words(key: str, value: Any) -> str:
 def _near(words: list[str], topic: set[str]) -> set[str]:
     """Words that match a topic word, or share its first four letters ("noisy" and "noise")."""
     return {w for w in words if w in topic or (len(w) >= 5 and any(len(t) >= 5 and t[:4] == w[:4] for t in topic))}
-
-
-def _names(tokens: list[str], compound: tuple[str, str] | None, window: int = 3) -> bool:
-    """False when a sentence holds both words of the compound but not as it: the second within
-    `window` words after the first."""
-    if compound is None or not set(compound) <= set(tokens):
-        return True
-    first, second = compound
-    return any(w == first and second in tokens[i + 1 : i + 1 + window] for i, w in enumerate(tokens))
