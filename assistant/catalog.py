@@ -6,10 +6,12 @@ what is asked at all. `changed()` drops what was built after an ingest or index.
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
+from cachetools import TTLCache
 
 from assistant.store import Store
 from assistant.verifier import Verifier
@@ -20,6 +22,8 @@ from retrieval.hybrid import search
 from retrieval.spelling import Speller
 from retrieval.vectorstore import Hit, VectorStore
 
+MATCHES_KEPT = 1024
+MATCH_KEPT_S = 60.0  # another process's index changes reach a kept match this late
 CATEGORY_HITS = 20  # products whose categories vote for a request's category …
 CATEGORY_SHARE = 0.7  # … and the share of their (rank-weighted) votes the chosen category must hold …
 CATEGORY_COSINE = 0.35  # … when the best of them is at least this close in meaning
@@ -44,6 +48,10 @@ class Catalog:
         self._vocabulary: Vocabulary | None = None
         self._verifier: Verifier | None = None
         self._speller: Speller | None = None
+        # a turn asks twice for the same request (its category, whether the shop carries it),
+        # and a shopper's next turn often again: each is a hybrid search over the whole catalog
+        self._matches: TTLCache[tuple[str, int], Match] = TTLCache(MATCHES_KEPT, MATCH_KEPT_S)
+        self._lock = threading.Lock()
 
     def vocabulary(self) -> Vocabulary:
         if self._vocabulary is None:
@@ -63,12 +71,23 @@ class Catalog:
 
     def changed(self) -> None:
         self._vocabulary = self._verifier = self._speller = None
+        with self._lock:
+            self._matches.clear()
 
     # ---- what a request is about -----------------------------------------------------------------
     def match(self, text: str, limit: int = CATEGORY_HITS) -> Match:
         """The catalog's best products for a request, by meaning and words, with no filter."""
         if not text.strip() or not self.vectors.count():
             return Match(0.0, 0.0, [])
+        with self._lock:
+            kept = self._matches.get((text, limit))
+        if kept is None:
+            kept = self._match(text, limit)
+            with self._lock:
+                self._matches[(text, limit)] = kept
+        return kept
+
+    def _match(self, text: str, limit: int) -> Match:
         from retrieval.analysis import grams_query, sparse_query
 
         dense_text, sparse_text = self.speller().rewrite(text)

@@ -13,6 +13,7 @@ import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +28,10 @@ GRAMS = "grams"  # character-trigram BM25 of the title
 NAMESPACE = uuid.UUID("6f1c1d2e-5b7a-4f7e-9a35-2d0e8f1b9c44")
 
 
+@lru_cache(maxsize=1 << 20)
 def point_id(product_id: str) -> str:
-    """Qdrant ids are integers or UUIDs; product ids are strings, so map them by UUID5."""
+    """Qdrant ids are integers or UUIDs; product ids are strings, so map them by UUID5 (kept:
+    a search restricted to a few hundred candidates maps each of them, every time)."""
     return str(uuid.uuid5(NAMESPACE, product_id))
 
 
