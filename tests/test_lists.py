@@ -132,3 +132,18 @@ def test_at_start_the_lists_of_the_shoppers_seen_lately_are_ranked_ready(fresh_s
 def test_sqlite_writes_ahead_so_readers_never_wait_for_a_writer(fresh_shop):
     with fresh_shop.store.engine.connect() as c:
         assert c.execute(text("PRAGMA journal_mode")).scalar_one() == "wal"
+
+
+def test_a_requests_catalog_match_is_searched_once_per_turn_and_again_after_the_catalog_changes(fresh_shop):
+    catalog = fresh_shop.catalog
+    searches: list[str] = []
+    real = catalog._match
+    catalog._match = lambda text, limit: searches.append(text) or real(text, limit)
+    list(fresh_shop.chat("a quiet keyboard for the office"))
+    assert searches and len(searches) == len(set(searches))  # its category and whether the shop carries it: one search
+    p = fresh_shop.store.get_product("keyboard-01a")
+    fresh_shop.store.upsert_products([p.model_copy(update={"title": p.title + " Pro"})])
+    fresh_shop.index(progress=False)
+    asked = searches[0]
+    catalog.match(asked)
+    assert searches.count(asked) == 2
