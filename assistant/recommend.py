@@ -176,10 +176,13 @@ class Recommender:
         who: str = "you",
         rebuys_first: bool = False,
     ) -> Listing:
-        """The ranked list behind `recommend`, from the store's list cache. One list serves every
-        length up to LIST_DEPTH (a page's 4 cards, an API call's 5 or 8): its first `k` are the
-        same whatever the length asked, as every step after scoring fills places in order."""
-        depth = max(k or self.cards, LIST_DEPTH)
+        """The ranked list behind `recommend`, from the store's list cache. A page's list (no
+        message) serves every length up to LIST_DEPTH (a page's 4 cards, an API call's 5 or 8):
+        its first `k` are the same whatever the length asked, as every step after scoring fills
+        places in order. A chat list is ranked for its own length: reviews reorder the first
+        3k + 10 of it, so its head depends on k."""
+        page = not text.strip() and not like
+        depth = max(k or self.cards, LIST_DEPTH) if page else k or self.cards
         c = constraints or Constraints()
         like = like or []
         shape = (text, c.model_dump_json(), depth, tuple(like), max_per_category, by_rating, who, rebuys_first, self.diversity)
@@ -188,7 +191,7 @@ class Recommender:
             shape,
             lambda: self._listing(user_id, text, c, depth, like, max_per_category, by_rating, who, rebuys_first, shown=k or self.cards),
             lambda: self._inputs(user_id),
-            page=not text.strip() and not like,  # a page's list, asked again after the shopper's next event
+            page=page,  # asked again after the shopper's next event
         )
 
     def _inputs(self, user_id: str | None) -> tuple[Any, ...]:
