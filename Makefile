@@ -57,11 +57,12 @@ test: test-deps lint
 	$(BIN)/python -m pytest
 
 # figures, not tests: each script prints and writes bench/results/<name>.{md,json}; report.py gathers them
-# into bench/results/report.{md,json} with the machine's description (about 40 minutes on 2 cores)
+# into bench/results/report.{md,json} with the machine's description (about 70 minutes on 2 cores)
 bench: $(VENV)/.test-installed
 	$(BIN)/python bench/latency.py
 	$(BIN)/python bench/load.py
 	$(BIN)/python bench/vectors.py
+	$(BIN)/python bench/scale.py
 	$(BIN)/python bench/throughput.py
 	$(BIN)/python bench/report.py
 

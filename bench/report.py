@@ -14,6 +14,7 @@ from common import OUT, machine
 PARTS = [  # (file stem, what it measures)
     ("load", "concurrent shoppers against one server"),
     ("vectors", "the vector store at 100k and 1M products"),
+    ("scale", "a whole shop at 100k and 1M products: chat time to cards"),
     ("throughput", "ingest + embedding and events through the API; peak RSS of serve"),
     ("latency", "the serving path alone (demo shop)"),
 ]
