@@ -35,7 +35,7 @@ from tqdm import tqdm
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from common import machine, write_report
-from vectors import CACHE, HD, SIGMA, embedded, pct, rss_mb, titles_and_queries
+from vectors import CACHE, HD, SIGMA, disk_mb, embedded, pct, rss_mb, titles_and_queries
 
 from assistant.datasets.homedepot import homedepot_products
 from assistant.settings import Settings  # sets HF_HUB_OFFLINE before the model loads
@@ -124,16 +124,12 @@ def main() -> None:
         if not (folder / "built").exists():
             shutil.rmtree(folder, ignore_errors=True)
             build(folder, size, base, vectors, np.random.default_rng(size))
-        row = {"products": size, "build_s": float((folder / "built").read_text()), "disk_mb": round(du_mb(folder))}
+        row = {"products": size, "build_s": float((folder / "built").read_text()), "disk_mb": disk_mb(folder)}
         row.update(measure(folder, queries))
         print(row, flush=True)
         rows.append(row)
     report = {"machine": machine(), "queries": len(queries), "runs": rows}
     write_report("scale", report, markdown(report))
-
-
-def du_mb(folder: Path) -> float:
-    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) / 2**20
 
 
 def markdown(report: dict) -> str:

@@ -52,6 +52,12 @@ def rss_mb() -> float:
     return 0.0
 
 
+def disk_mb(path: Path) -> int:
+    """What the folder takes on disk (`du`: allocated blocks; the engine's files are sparse, so
+    their apparent sizes say more than the disk holds)."""
+    return int(subprocess.run(["du", "-sm", str(path)], capture_output=True, text=True).stdout.split()[0])
+
+
 def embedded(kind: str, texts: list[str]) -> np.ndarray:
     CACHE.mkdir(parents=True, exist_ok=True)
     path = CACHE / f"homedepot_{kind}_{len(texts)}.npy"
@@ -136,7 +142,7 @@ def measure(size: int, base: np.ndarray, queries: np.ndarray, workdir: Path) -> 
     rss_before = rss_mb()
     store, seconds = build(workdir / f"q{size}", vectors, rng)
     del vectors
-    disk = int(subprocess.run(["du", "-sm", str(workdir / f"q{size}")], capture_output=True, text=True).stdout.split()[0])
+    disk = disk_mb(workdir / f"q{size}")
     filtered = Constraints(price_max=100, categories=["cat07"])
     row: dict = {
         "size": size,
