@@ -63,7 +63,7 @@ def embedded(kind: str, texts: list[str]) -> np.ndarray:
     path = CACHE / f"homedepot_{kind}_{len(texts)}.npy"
     if path.exists():
         return np.load(path)
-    vecs = get_embedder(None, 64).encode(texts).astype(np.float32)
+    vecs = get_embedder(None, 64).encode(texts, progress=True).astype(np.float32)  # minutes on 2 cores
     np.save(path, vecs)
     return vecs
 

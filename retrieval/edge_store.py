@@ -202,6 +202,17 @@ class EdgeStore(VectorStore):
         # `.payload` converts from the engine on every access: read it once per point
         return by_score([Hit(pl["product_id"], float(p.score), pl) for p in shard.query(req) for pl in (payload_of(p),)])
 
+    def scores(self, product_ids, dense=None, sparse=None, using=SPARSE) -> dict[str, float]:
+        if dense is not None or not product_ids:
+            return super().scores(product_ids, dense=dense, sparse=sparse, using=using)
+        # no payloads: converting them from the engine cost more than the search itself
+        by_point = {point_id(pid): pid for pid in product_ids}
+        req = QueryRequest(limit=len(product_ids), query=Query.Nearest(_sparse(sparse), using=using), filter=edge_filter(None, product_ids))
+        out = dict.fromkeys(product_ids, 0.0)
+        for p in self._require().query(req):
+            out[by_point[str(p.id)]] = float(p.score)
+        return out
+
     def top_by(self, key: str, constraints: Constraints | None = None, limit: int = 50) -> list[Hit]:
         records, _ = self._require().scroll(
             ScrollRequest(limit=limit, filter=edge_filter(constraints), with_payload=TOP_FIELDS, order_by=OrderBy(key, Direction.Desc))

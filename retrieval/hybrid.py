@@ -90,9 +90,14 @@ def hybrid(
     """
     pool = max(limit, HYBRID_POOL)
     lexical = [(sparse, SPARSE, 1.0)] + ([(grams, GRAMS, HYBRID_GRAMS_WEIGHT)] if grams is not None and grams.indices else [])
-    found: set[str] = set()
+    found: dict[str, dict] = {}  # every channel's candidates, with their payloads
     for vec, using, _ in lexical:
-        found |= {h.product_id for h in store.nearest(sparse=vec, using=using, constraints=constraints, limit=pool, only_ids=only_ids)}
+        found.update(
+            {
+                h.product_id: h.payload
+                for h in store.nearest(sparse=vec, using=using, constraints=constraints, limit=pool, only_ids=only_ids)
+            }
+        )
     known: dict[int, dict[str, float]] = {}  # lexical scores by channel; a query does not change between the passes
     first = _fuse(*_score(store, dense, lexical, found, constraints, pool, only_ids, exact, known))
     if not first or not feedback:
@@ -103,7 +108,7 @@ def hybrid(
     words = expansion_words(top, sparse) if feedback_words else None
     if words is None:
         return _fuse(*_score(store, moved, lexical, found, constraints, pool, only_ids, exact, known))[:limit]
-    found |= {h.product_id for h in store.nearest(sparse=words, constraints=constraints, limit=pool, only_ids=only_ids)}
+    found.update({h.product_id: h.payload for h in store.nearest(sparse=words, constraints=constraints, limit=pool, only_ids=only_ids)})
     cosine, parts = _score(
         store, moved, lexical + [(words, SPARSE, FEEDBACK_TERMS_WEIGHT)], found, constraints, pool, only_ids, exact, known
     )
@@ -113,23 +118,34 @@ def hybrid(
 
 
 def _score(
-    store: VectorStore, dense, lexical, found: set[str], constraints, pool: int, only_ids, exact: bool, known: dict[int, dict[str, float]]
+    store: VectorStore,
+    dense,
+    lexical,
+    found: dict[str, dict],
+    constraints,
+    pool: int,
+    only_ids,
+    exact: bool,
+    known: dict[int, dict[str, float]],
 ):
-    """Every candidate's cosine, and each lexical channel's weighted, best-normalised score."""
-    found = found | {h.product_id for h in store.nearest(dense=dense, constraints=constraints, limit=pool, only_ids=only_ids, exact=exact)}
+    """Every candidate's cosine (as a hit with its payload), and each lexical channel's weighted,
+    best-normalised score. The channels' searches find the candidates; their scores for the
+    candidates another channel found come from `store.scores`, not from another search."""
+    found = found | {
+        h.product_id: h.payload for h in store.nearest(dense=dense, constraints=constraints, limit=pool, only_ids=only_ids, exact=exact)
+    }
     if not found:
         return {}, []
     ids = sorted(found)
-    cosine = {h.product_id: h for h in store.nearest(dense=dense, limit=len(ids), only_ids=ids, exact=True)}
+    cosine = {pid: Hit(pid, score, found[pid]) for pid, score in store.scores(ids, dense=dense).items()}
     parts = []
     for channel, (vec, using, weight) in enumerate(lexical):
         seen = known.setdefault(channel, {})
         missing = [pid for pid in ids if pid not in seen]
         if missing:
-            got = {h.product_id: h.score for h in store.nearest(sparse=vec, using=using, limit=len(missing), only_ids=missing)}
-            seen.update({pid: got.get(pid, 0.0) for pid in missing})
+            seen.update(store.scores(missing, sparse=vec, using=using))
         best = max((seen[pid] for pid in ids), default=0.0) or 1.0
-        parts.append({pid: weight * seen[pid] / best for pid in ids})
+        parts.append({pid: weight * seen[pid] / best for pid in cosine})
     return cosine, parts
 
 

@@ -117,6 +117,22 @@ class VectorStore(ABC):
         """Nearest products by exactly one of `dense` (cosine) or `sparse` (the BM25 vector named
         `using`), filtered in the engine."""
 
+    def scores(
+        self, product_ids: list[str], dense: np.ndarray | None = None, sparse: SparseVec | None = None, using: str = SPARSE
+    ) -> dict[str, float]:
+        """Exactly one channel's score for each of the given products (0 where a sparse vector shares
+        no word): what a hybrid needs for every candidate another channel found. Cosine is read
+        off the products' vectors; BM25 comes from the engine, which knows the IDF."""
+        if not product_ids:
+            return {}
+        if dense is not None:
+            q = np.asarray(dense, dtype=np.float32)
+            q = q / (np.linalg.norm(q) or 1.0)
+            found = self.vectors(product_ids)
+            return {pid: float(v @ q) for pid, v in found.items()}
+        got = self.nearest(sparse=sparse, using=using, limit=len(product_ids), only_ids=product_ids)
+        return {pid: 0.0 for pid in product_ids} | {h.product_id: h.score for h in got}
+
     @abstractmethod
     def top_by(self, key: str, constraints: Constraints | None = None, limit: int = 50) -> list[Hit]:
         """Products ordered by a numeric payload field, highest first (popularity)."""

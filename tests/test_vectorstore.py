@@ -87,6 +87,22 @@ def test_dense_sparse_and_fused_search_find_the_obvious_match(vs):
     assert ids(search(vs, dense=query("french press coffee"), sparse=sparse_query("french press coffee"), limit=1)) == ["c1"]
 
 
+def test_scores_of_given_products_match_what_a_search_scores_them(vs):
+    """A hybrid scores every candidate in every channel; `scores` must give what the channel's own
+    search gives (cosine, BM25 with the engine's IDF), and 0 for a product sharing no word."""
+    everyone = [p.id for p in PRODUCTS]
+    v = query("french press coffee")
+    searched = {h.product_id: h.score for h in vs.nearest(dense=v, limit=len(everyone), exact=True)}
+    got = vs.scores(everyone, dense=v)
+    assert got.keys() == searched.keys() and all(abs(got[i] - searched[i]) < 1e-4 for i in got)
+    words = sparse_query("french press")
+    searched = {h.product_id: h.score for h in vs.nearest(sparse=words, limit=len(everyone))}
+    got = vs.scores(everyone, sparse=words)
+    assert set(got) == set(everyone) and searched and all(abs(got[i] - searched[i]) < 1e-4 for i in searched)
+    assert all(got[i] == 0.0 for i in everyone if i not in searched)
+    assert vs.scores([], dense=v) == {}
+
+
 def test_trigram_channel_finds_words_written_apart():
     store = open_vector_store(url=":memory:")
     extra = [*PRODUCTS, Product(id="d1", title="Stainless steel dishwasher", category="Home > Kitchen")]
