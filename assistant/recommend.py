@@ -354,13 +354,11 @@ class Recommender:
 
     def variants(self, p: Product) -> list[dict[str, Any]]:
         """The model's other colours and sizes in the catalog: id, what tells it apart, price, stock."""
-        key = model_key(p)
         out = []
-        for other in self.store.siblings(p):
-            if model_key(other) == key:
-                label = other.color or ", ".join(str(v) for k, v in other.attributes.items() if "size" in k.lower()) or other.title
-                out.append({"id": other.id, "label": label, "price": other.price, "in_stock": other.in_stock})
-        return sorted(out, key=lambda v: v["id"])
+        for other in self.store.variants(p):
+            label = other.color or ", ".join(str(v) for k, v in other.attributes.items() if "size" in k.lower()) or other.title
+            out.append({"id": other.id, "label": label, "price": other.price, "in_stock": other.in_stock})
+        return out
 
     def record(self, event: Event) -> bool:
         """Stores one behaviour event; the next recommendation for that shopper reflects it at once

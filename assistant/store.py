@@ -42,7 +42,9 @@ from sqlalchemy import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.event import listen
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from tqdm import tqdm
 
+from assistant.vocabulary import model_key
 from ranking.behaviour import EVENT_WEIGHT
 from records import Event, Product, Review, User, utcnow
 
@@ -70,6 +72,9 @@ class ProductRow(Base):
     image_url: Mapped[str | None] = mapped_column(String(1000), nullable=True)
     url: Mapped[str | None] = mapped_column(String(1000), nullable=True)
     content_hash: Mapped[str] = mapped_column(String(64))
+    # which model it is a colour or size of (a digest of `vocabulary.model_key`): its variants are
+    # found by this index, not by reading its whole brand and category (thousands at 1M products)
+    model: Mapped[str] = mapped_column(String(32), default="", index=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
@@ -235,6 +240,8 @@ def upgrade(engine) -> None:
                     default = column.default.arg if column.default is not None and not callable(column.default.arg) else None
                     literal = "" if default is None else f" DEFAULT {str(default).upper() if isinstance(default, bool) else repr(default)}"
                     conn.execute(text(f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}{literal}"))
+            for index in table.indexes:  # an added column's index (create_all makes none on a table that exists)
+                index.create(conn, checkfirst=True)
         stock = {c["name"]: c for c in inspector.get_columns("products")}.get("stock") if inspector.has_table("products") else None
         if stock is not None and not stock["nullable"]:
             if engine.dialect.name == "sqlite":  # SQLite cannot drop NOT NULL: rebuild the table
@@ -248,6 +255,29 @@ def upgrade(engine) -> None:
                 conn.execute(text("DROP TABLE products_old"))
             else:
                 conn.execute(text("ALTER TABLE products ALTER COLUMN stock DROP NOT NULL"))
+    fill_models(engine)
+
+
+def fill_models(engine, chunk: int = 5000) -> None:
+    """Products written before the `model` column get their model digest (once; resumable: only
+    rows still without one are read)."""
+    with engine.connect() as conn:
+        todo = conn.execute(select(func.count()).select_from(ProductRow).where(ProductRow.model == "")).scalar_one()
+    if not todo:
+        return
+    with tqdm(total=todo, desc="products' model keys", unit="product", disable=todo < chunk) as bar:
+        while True:
+            with Session(engine) as s, s.begin():
+                rows = list(s.scalars(select(ProductRow).where(ProductRow.model == "").limit(chunk)))
+                if not rows:
+                    return
+                s.execute(update(ProductRow), [{"id": r.id, "model": model_of(_product(r))} for r in rows])
+            bar.update(len(rows))
+
+
+def model_of(product: Product) -> str:
+    """The indexed digest of the product's model key: equal for its colour and size variants."""
+    return hashlib.sha1(model_key(product).encode()).hexdigest()[:32]
 
 
 def content_hash(product: Product) -> str:
@@ -310,7 +340,7 @@ class ReadCache:
         self.stats: TTLCache[str, tuple[float | None, int, float]] = TTLCache(CACHE_ENTRIES, CACHE_TTL_S)
         # lists read with a limit: (the first rows, whether that is all of them)
         self.reviews: TTLCache[str, tuple[list[Review], bool]] = TTLCache(CACHE_ENTRIES // 10, CACHE_TTL_S)
-        self.siblings: TTLCache[tuple[str, str], tuple[list[Product], bool]] = TTLCache(CACHE_ENTRIES // 10, CACHE_TTL_S)
+        self.variants: TTLCache[str, tuple[list[Product], bool]] = TTLCache(CACHE_ENTRIES // 10, CACHE_TTL_S)
         self.histories: TTLCache[str, tuple[list[Event], bool]] = TTLCache(CACHE_ENTRIES // 5, CACHE_TTL_S)  # by shopper
         # ranked lists by shopper, then by the request's shape (assistant.recommend.Recommender)
         self.lists: TTLCache[str | None, dict[Any, _Kept]] = TTLCache(CACHE_ENTRIES // 5, LIST_KEPT_S)
@@ -417,7 +447,7 @@ class ReadCache:
                 if reviews:
                     self.reviews.pop(pid, None)
             if products:
-                self.siblings.clear()
+                self.variants.clear()
 
     def forget_shoppers(self, user_ids: Iterable[str]) -> None:
         """Their events changed what their lists read: the lists they asked for lately are ranked
@@ -439,7 +469,7 @@ class ReadCache:
 
     def clear(self) -> None:
         with self.lock:
-            for part in (self.products, self.stats, self.reviews, self.siblings, self.histories, self.lists, self.recipes):
+            for part in (self.products, self.stats, self.reviews, self.variants, self.histories, self.lists, self.recipes):
                 part.clear()
             self.epoch += 1
 
@@ -551,15 +581,16 @@ class Store:
         with self.session() as s:
             return s.scalar(select(func.count()).select_from(ProductRow)) or 0
 
-    def siblings(self, product: Product, limit: int = 200) -> list[Product]:
-        """Products of the same brand and category: where another colour or size of it would be."""
+    def variants(self, product: Product, limit: int = 200) -> list[Product]:
+        """The other colours and sizes of the product's model (same `model_key`), by id."""
+        key = model_of(product)
 
         def read(n: int | None) -> list[Product]:
             with self.session() as s:
-                q = select(ProductRow).where(ProductRow.brand == product.brand, ProductRow.category == product.category)
+                q = select(ProductRow).where(ProductRow.model == key)
                 return [_product(r) for r in s.scalars(q.order_by(ProductRow.id).limit(n))]
 
-        group = self.cache.first(self.cache.siblings, (product.brand, product.category), limit + 1, read)
+        group = self.cache.first(self.cache.variants, key, limit + 1, read)
         return [p.model_copy() for p in group if p.id != product.id][:limit]
 
     def brands(self) -> list[str]:
@@ -1115,6 +1146,7 @@ def _product_values(p: Product) -> dict[str, Any]:
         "image_url": p.image_url,
         "url": p.url,
         "content_hash": content_hash(p),
+        "model": model_of(p),
         "updated_at": utcnow(),
     }
 

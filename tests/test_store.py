@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime, timedelta
 
 import pytest
+from sqlalchemy import inspect
 from sqlalchemy import create_engine, text
 
 from assistant.store import Store
@@ -111,6 +112,7 @@ def test_a_store_written_by_an_earlier_version_is_brought_up_to_date(tmp_path):
               content_hash VARCHAR(64) NOT NULL, updated_at DATETIME NOT NULL);
             CREATE INDEX ix_products_brand ON products (brand);
             INSERT INTO products VALUES ('a', 'Kite', '', 'B', 1.0, 'USD', 'Toys', '{}', 3, 'h', '2026-01-01 00:00:00');
+            INSERT INTO products VALUES ('a-red', 'Kite, Red', '', 'B', 1.0, 'USD', 'Toys', '{"color": "red"}', 3, 'h', '2026-01-01 00:00:00');
             CREATE TABLE chat_sessions (id VARCHAR(64) PRIMARY KEY, user_id VARCHAR(128), state JSON NOT NULL, updated_at DATETIME NOT NULL);
             INSERT INTO chat_sessions VALUES ('s', NULL, '{}', '2026-01-01 00:00:00');
             """
@@ -119,3 +121,6 @@ def test_a_store_written_by_an_earlier_version_is_brought_up_to_date(tmp_path):
     store.upsert_products([Product(id="b", title="Ball", stock=None)])
     assert store.get_product("a").stock == 3 and store.get_product("b").stock is None
     assert store.session_owner("s") == (True, None) and store.handoffs() == []
+    # the model column is filled for the old rows and indexed: variants are found through it
+    assert [p.id for p in store.variants(store.get_product("a"))] == ["a-red"]
+    assert "ix_products_model" in {i["name"] for i in inspect(store.engine).get_indexes("products")}
