@@ -6,8 +6,7 @@ import uuid
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import inspect
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, inspect, text
 
 from assistant.store import Store
 from records import Event, Product, Review, User
