@@ -1,13 +1,19 @@
 """Honest range: does the shop sell what is asked for at all?
 
-Three signals, each from the catalog: how much closer the best product is in meaning than the
-best product for everyday things of all kinds usually is in this catalog (a big catalog is close
-to everything, a small one to little: its "background"), how close the nearest category name is,
-and the share of the request's words the catalog uses anywhere. A request the catalog never words ("tents" in a shop without them) and that sits far
-from every category and product is not carried; the answer says so in its first sentence and
-offers the nearest category that is. The weights and the bar are calibrated on labelled
-in-range and out-of-range requests over three catalogs (`shopassist eval range`,
-bench/results/range.md), not on any one shop.
+Two signals, each from the catalog: how much closer the best product is in meaning than the
+best product for everyday things this catalog does not name usually is (a big catalog is close to
+everything, a small one to little: its "background"), and the share of the request's words the
+catalog uses anywhere. A request the catalog never words ("tents" in a shop without them) and that
+sits far from every product is not carried; the answer says so in its first sentence and offers
+the nearest category that is. The weights and the bar are calibrated on labelled in-range and
+out-of-range requests over three catalogs (`shopassist eval range`, bench/results/range.md), not
+on any one shop.
+
+Category names are not a signal: a catalog may have one category for everything, or none, and
+then every request would sit far from every category name (on the labelled requests, judging
+without them was as accurate, and carried better to a catalog left out of the fit). Nor are
+everyday things the catalog names ("paint for walls" in a hardware store) part of the background:
+they would make a shop that sells them look close to everything.
 """
 
 from __future__ import annotations
@@ -17,15 +23,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.catalog import Catalog
+from assistant.catalog import Catalog, Match
+from assistant.vocabulary import STOP, stems
 from records import leaf
 
-# score = W_PRODUCT·(cosine of the best product − background) + W_CATEGORY·cosine(nearest category)
-#         + W_WORDS·known-word share + BIAS
-W_PRODUCT, W_CATEGORY, W_WORDS, BIAS = 11.6, 3.5, 1.3, -4.6  # fitted: `shopassist eval range`
+# score = W_PRODUCT·(cosine of the best product − background) + W_WORDS·known-word share + BIAS
+W_PRODUCT, W_WORDS, BIAS = 12.9, 1.8, -3.4  # fitted: `shopassist eval range`
 BAR = 0.0  # carried when the score is above this (a logistic score: 0 is even odds)
-# Everyday things of every kind, no shop's: the median cosine of their best products is the
-# catalog's background closeness.
+# Everyday things of every kind, no shop's: the median cosine of the best products for those the
+# catalog does not name is its background closeness.
 PROBES = (
     "a piano", "a tractor", "garden furniture", "insurance", "a wedding ring", "concert tickets", "a fishing rod",
     "paint for walls", "a violin", "roof tiles", "a microscope", "cat litter", "a sewing machine", "a chandelier",
@@ -50,7 +56,7 @@ class Verdict:
     carried: bool
     score: float
     nearest: str | None  # the category to offer instead
-    features: tuple[float, float, float]
+    features: tuple[float, float]
 
 
 class Range:
@@ -60,28 +66,37 @@ class Range:
         self._background: tuple[int, float] | None = None  # (index size it was measured at, median cosine)
 
     def background(self) -> float:
-        """The median cosine of the best product for everyday things of every kind."""
+        """The median cosine of the best product for everyday things the catalog does not name (the
+        lowest quarter of all of them when it names every one)."""
         size = self.catalog.vectors.count()
         if self._background is None or self._background[0] != size:
             vecs = self.catalog.embedder.encode(list(PROBES))
             best = [hits[0].score if (hits := self.catalog.vectors.nearest(dense=v, limit=1)) else 0.0 for v in vecs]
-            self._background = (size, float(np.median(best)) if best else 0.0)
+            vocab = self.catalog.vocabulary()
+            unnamed = [b for probe, b in zip(PROBES, best) if not any(vocab.known(w) for w in stems(probe) if w not in STOP)]
+            kept = unnamed or sorted(best)[: max(1, len(best) // 4)]
+            self._background = (size, float(np.median(kept)) if kept else 0.0)
         return self._background[1]
 
-    def features(self, text: str) -> tuple[tuple[float, float, float], str | None]:
+    def features(self, text: str) -> tuple[tuple[float, float], str | None]:
+        """(best product's cosine − background, known-word share), and the category to offer."""
         m = self.catalog.match(text)
-        nodes, vecs = self._category_names()
-        v = self.catalog.embedder.encode_cached([text])[0]
-        sims = vecs @ v if len(nodes) else np.zeros(0)
-        nearest = nodes[int(np.argmax(sims))] if len(nodes) else None
+        return (m.cosine - self.background(), m.known_words), self._nearest(text, m)
+
+    def _nearest(self, text: str, m: Match) -> str | None:
+        """The best product's own leaf, else the category whose name is closest to the request."""
         best_hit = m.hits[0].payload.get("category") if m.hits else None
-        if best_hit:  # the best product's own leaf is the better offer
-            nearest = self.catalog._path(best_hit[-1]) or nearest
-        return (m.cosine - self.background(), float(sims.max()) if len(nodes) else 0.0, m.known_words), nearest
+        if best_hit and (path := self.catalog._path(best_hit[-1])):
+            return path
+        nodes, vecs = self._category_names()
+        if not nodes:
+            return None
+        v = self.catalog.embedder.encode_cached([text])[0]
+        return nodes[int(np.argmax(vecs @ v))]
 
     def judge(self, text: str) -> Verdict:
         f, nearest = self.features(text)
-        score = W_PRODUCT * f[0] + W_CATEGORY * f[1] + W_WORDS * f[2] + BIAS
+        score = W_PRODUCT * f[0] + W_WORDS * f[1] + BIAS
         return Verdict(score > BAR or describes_a_need(text), score, nearest, f)
 
     def _category_names(self) -> tuple[list[str], np.ndarray]:

@@ -1,7 +1,7 @@
 """Honest range: how well the shop tells requests it carries from those it does not, on
 hand-labelled requests over three catalogs (bench/data/range_cases.jsonl).
 
-For each catalog's store the three signals of `assistant.range` are computed; a logistic
+For each catalog's store the two signals of `assistant.range` are computed; a logistic
 regression over them is fitted on all catalogs (the weights the code ships) and, to show how
 it carries to a catalog it has not seen, fitted on two catalogs and scored on the third. The
 report gives precision and recall of "we don't carry it" (the claim that must be right) and of
@@ -67,7 +67,7 @@ def range_eval(settings: Settings, out: Path) -> dict[str, Any]:
     x_all = np.concatenate([d[0] for d in data.values()])
     y_all = np.concatenate([d[1] for d in data.values()])
     w, b = fit(x_all, y_all)
-    shipped = np.array([shop_range.W_PRODUCT, shop_range.W_CATEGORY, shop_range.W_WORDS])
+    shipped = np.array([shop_range.W_PRODUCT, shop_range.W_WORDS])
     rows: dict[str, Any] = {}
     errors: list[str] = []
     for catalog, (x, y, texts) in data.items():
@@ -91,8 +91,8 @@ def range_eval(settings: Settings, out: Path) -> dict[str, Any]:
     lines = [
         "# Honest range: do we carry it?",
         "",
-        f"{reports.generated()}; {len(cases)} hand-labelled requests (bench/data/range_cases.jsonl). Signals: cosine of the best product, "
-        "cosine of the nearest category name, share of the request's words the catalog uses. `shipped`: the weights in assistant/range.py "
+        f"{reports.generated()}; {len(cases)} hand-labelled requests (bench/data/range_cases.jsonl). Signals: cosine of the best product above the catalog's "
+        "background (everyday things it does not name), share of the request's words the catalog uses. `shipped`: the weights in assistant/range.py "
         f"({report['shipped']['weights']}, bias {shop_range.BIAS}), fitted on all three catalogs (this run fits {report['fitted']['weights']}, bias {report['fitted']['bias']}); "
         "`other catalogs`: fitted on the two other catalogs only, scored on this one: how the calibration carries to a shop it has not seen.",
         "",
