@@ -227,9 +227,9 @@ class Conversation:
             verdict = self.range.judge(asked(req.message))
             if not verdict.carried:
                 if self.off_topic(req):
-                    return Answer(
-                        [], f"I can only help with shopping here ({self._range_words()}). What are you looking for?", req, off_topic=True
-                    )
+                    sells = self._range_words()
+                    here = f"I can only help with shopping here ({sells})." if sells else "I can only help with shopping here."
+                    return Answer([], f"{here} What are you looking for?", req, off_topic=True)
                 return self._not_carried(req, turn, verdict.nearest)
         cards = self.recommender.recommend(turn.user_id, req.text, req.constraints, by_rating=True, who=turn.who)
         if not cards:
@@ -289,19 +289,22 @@ class Conversation:
         return bool(req.constraints.brands or "named category" in req.notes)
 
     def _not_carried(self, req: Request, turn: Turn, nearest: str | None) -> Answer:
+        # the closest in the nearest category; in a catalog without categories, the closest at all
         c = req.constraints.model_copy(update={"categories": [nearest] if nearest else []})
-        cards = self.recommender.recommend(turn.user_id, req.text, c, who=turn.who) if nearest else []
+        cards = self.recommender.recommend(turn.user_id, req.text, c, who=turn.who)
         for card in cards:
             card.alternative = True
         # the shopper's words are echoed only as a short, plain name (never a link, an address or an instruction)
         what = req.said if req.said and len(req.said.split()) <= ECHO_WORDS and quotable(req.said) else "that"
-        if cards and nearest:
-            lead = f"Sorry, we don't carry {what}. The closest we have are in {leaf(nearest).lower()}:"
-            return Answer(cards, lead, req, facts=None)
-        return Answer([], f"Sorry, we don't carry {what}. We sell {self._range_words()}.", req)
+        if cards:
+            where = f" in {leaf(nearest).lower()}" if nearest else ""
+            return Answer(cards, f"Sorry, we don't carry {what}. The closest we have are{where}:", req, facts=None)
+        sells = self._range_words()
+        return Answer([], f"Sorry, we don't carry {what}." + (f" We sell {sells}." if sells else ""), req)
 
     def _range_words(self) -> str:
-        tops = Counter(leaf(p).lower() for p in self.catalog.vocabulary().categories)
+        """The catalog's most common kinds of thing, in words ("" when it has no categories)."""
+        tops = Counter(leaf(p).lower() for p in self.catalog.vocabulary().categories if leaf(p))
         names = [n for n, _ in tops.most_common(6)]
         return ", ".join(names) + (" and more" if len(tops) > 6 else "")
 
@@ -378,7 +381,7 @@ class Conversation:
             "empty": f"Tell me what you are looking for, for example “{example}”.",
             "greeting": f"Hi! What are you shopping for today? Try “{example}”.",
             "thanks": "Happy to help! Anything else you're looking for?",
-            "smalltalk": f"I'm the shop's assistant: I find products ({self._range_words()}), answer questions about them from their listings and reviews, and can add them to your cart. Try “{example}”.",
+            "smalltalk": f"I'm the shop's assistant: I find products{f' ({sells})' if (sells := self._range_words()) else ''}, answer questions about them from their listings and reviews, and can add them to your cart. Try “{example}”.",
         }[act]
 
     def _example(self) -> str:

@@ -78,6 +78,29 @@ def test_saying_we_do_not_carry_it_first(demo_shop):
     assert all(i["alternative"] for i in cards["items"])
 
 
+def test_a_shop_without_categories_still_carries_what_it_sells(tmp_path):
+    """A catalog uploaded flat (no category on any product) is judged by its products, not by how
+    close a request is to category names it does not have."""
+    from assistant.ingest import ingest_demo
+
+    shop = Shop.open(make_settings(tmp_path))
+    try:
+        ingest_demo(shop.store)
+        shop.store.upsert_products([p.model_copy(update={"category": ""}) for p in shop.store.iter_products()])
+        shop.index(progress=False)
+        for request in ("a gaming headset", "coffee filters", "earbuds", "reading light"):
+            cards, _, _ = turn(shop, request, request)
+            assert not cards["message"].startswith("Sorry"), cards["message"]
+            assert cards["items"] and not any(i["alternative"] for i in cards["items"])
+        cards, _, _ = turn(shop, "do you sell tents?", "tents")
+        assert re.match(r"Sorry, we don't carry tents\. The closest we have are:", cards["message"])  # no category to name
+        assert cards["items"] and all(i["alternative"] for i in cards["items"])
+        talk, _, _ = turn(shop, "what can you do?", "talk")
+        assert "()" not in talk["message"]
+    finally:
+        shop.close()
+
+
 def test_a_named_product_that_is_out_of_stock_is_named_as_such(demo_shop):
     cards, _, _ = turn(demo_shop, "Breville espresso machine", "oos")
     assert "out of stock" in cards["message"] and "Breville" in cards["message"]
