@@ -49,6 +49,7 @@ from retrieval.filters import INDEXED_FIELDS, AnyOf, Condition, Ids, filter_spec
 from retrieval.vectorstore import (
     DENSE,
     GRAMS,
+    HIT_FIELDS,
     SPARSE,
     Hit,
     IndexedItem,
@@ -198,7 +199,7 @@ class EdgeStore(VectorStore):
         else:
             query = Query.Nearest(_sparse(sparse), using=using)
         params = SearchParams(exact=True) if exact else SearchParams(hnsw_ef=self._ef)
-        req = QueryRequest(limit=limit, query=query, filter=edge_filter(constraints, only_ids), with_payload=True, params=params)
+        req = QueryRequest(limit=limit, query=query, filter=edge_filter(constraints, only_ids), with_payload=HIT_FIELDS, params=params)
         # `.payload` converts from the engine on every access: read it once per point
         return by_score([Hit(pl["product_id"], float(p.score), pl) for p in shard.query(req) for pl in (payload_of(p),)])
 

@@ -19,6 +19,7 @@ from retrieval.filters import INDEXED_FIELDS, AnyOf, Condition, Ids, filter_spec
 from retrieval.vectorstore import (
     DENSE,
     GRAMS,
+    HIT_FIELDS,
     SPARSE,
     Hit,
     IndexedItem,
@@ -116,7 +117,7 @@ class RemoteStore(VectorStore):
             using=using,
             query_filter=remote_filter(constraints, only_ids),
             limit=limit,
-            with_payload=True,
+            with_payload=HIT_FIELDS,
             search_params=params,
         )
         return by_score([Hit(payload_of(p)["product_id"], float(p.score), payload_of(p)) for p in res.points])

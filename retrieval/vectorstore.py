@@ -25,6 +25,9 @@ from retrieval.analysis import SparseVec
 DENSE = "text"
 SPARSE = "bm25"  # word BM25
 GRAMS = "grams"  # character-trigram BM25 of the title
+# what callers read of a search's hits (the category a request is about, titles for feedback and
+# refinements); the whole payload cost the engine ~10 ms per 100 hits, these three ~0.5 ms
+HIT_FIELDS = ["product_id", "title", "category"]
 NAMESPACE = uuid.UUID("6f1c1d2e-5b7a-4f7e-9a35-2d0e8f1b9c44")
 
 
