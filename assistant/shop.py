@@ -148,6 +148,7 @@ class Shop:
         self.catalog.speller()
         self.summaries.praise(["warm up"], self.embedder.encode_cached(["warm up"]), np.array([5.0]))
         self.conversation.off_topic(Request("warm up", Constraints(), "search", said="warm up"))
+        self.conversation.range.warm()
         self.recommender.recommend(None)  # recall and ranking's first calls (nobody's: nothing is logged)
         self.recommender.warm()  # the lists of the shoppers seen lately
         get_llm(self.settings)

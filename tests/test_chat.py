@@ -105,7 +105,8 @@ def test_a_review_with_instructions_changes_nothing(fresh_shop):
 
 
 def test_warm_up_builds_what_the_first_request_needs(fresh_shop):
-    catalog, summaries = fresh_shop.catalog, fresh_shop.summaries
-    assert catalog._speller is None and summaries._polarity is None
+    catalog, summaries, judge = fresh_shop.catalog, fresh_shop.summaries, fresh_shop.conversation.range
+    assert catalog._speller is None and summaries._polarity is None and judge._background is None
     fresh_shop.warm_up()
     assert catalog._speller is not None and summaries._polarity is not None and catalog._vocabulary is not None
+    assert judge._background is not None and judge._names is not None  # the first "do you sell …?" waits for neither
