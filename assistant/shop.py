@@ -151,6 +151,7 @@ class Shop:
         self.conversation.range.warm()
         self.recommender.recommend(None)  # recall and ranking's first calls (nobody's: nothing is logged)
         self.recommender.warm()  # the lists of the shoppers seen lately
+        self.vectors.warm()  # last: what it reads is in memory when the first shopper comes
         get_llm(self.settings)
 
     def index(self, rebuild: bool = False, progress: bool = True) -> SyncReport:

@@ -268,6 +268,16 @@ class EdgeStore(VectorStore):
             shutil.rmtree(self.root, ignore_errors=True)
             self.broken = None
 
+    def warm(self) -> None:
+        """Reads the index's files once, in order: the engine maps them, and a search that touches
+        a page not in memory waits on the disk. At 1M products the first searches took 25-50 ms
+        instead of 5 (the 3.4 GB read in about 7 s)."""
+        for path in sorted(self.shard_dir.rglob("*")) if self.shard is not None else []:
+            if path.is_file():
+                with path.open("rb") as f:
+                    while f.read(1 << 24):
+                        pass
+
     def optimize(self) -> None:
         if self.shard is not None:
             self.shard.optimize()

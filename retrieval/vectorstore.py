@@ -171,5 +171,8 @@ class VectorStore(ABC):
     def optimize(self) -> None:
         """Builds the HNSW index after bulk writes (a no-op where the server does it)."""
 
+    def warm(self) -> None:
+        """Gets the index ready for the first searches (a no-op where a server keeps it)."""
+
     def close(self) -> None:
         pass

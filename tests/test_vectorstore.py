@@ -253,3 +253,10 @@ def test_feedback_words_reorder_only_what_follows_the_first_page():
     assert widened[:FIRST_PAGE] == plain[:FIRST_PAGE]
     assert plain.index("f1") >= FIRST_PAGE  # it shares no word with the query …
     assert widened.index("f1") < plain.index("f1")  # … but the best machines' "milk frother"
+
+
+def test_warming_an_index_reads_it_and_changes_nothing(vs, tmp_path):
+    before = ids(search(vs, dense=query("coffee"), limit=3))
+    vs.warm()
+    assert ids(search(vs, dense=query("coffee"), limit=3)) == before
+    open_vector_store(path=str(tmp_path / "empty")).warm()  # nothing built yet: nothing to read
