@@ -14,9 +14,10 @@ for a query (`Shop.recommend`).
 
     .venv/bin/python bench/scale.py [--sizes 100000 1000000] [--queries 200]
 
-Prints figures and writes bench/results/scale.{json,md}. Building 1M takes about 20 minutes
-on 2 cores (the HNSW graph most of it); a built size is kept under ~/.cache/shopassist-bench/
-and reused (resumable: a size whose build did not finish is built again).
+Prints figures and writes bench/results/scale.{json,md}. Building 1M took 49 minutes on 2
+cores shared with other work (the HNSW graph most of it); a built size is kept under
+~/.cache/shopassist-bench/ and reused (resumable: a size whose build did not finish is built
+again). Opening a size built by an earlier version fills the store's new columns first.
 """
 
 from __future__ import annotations
