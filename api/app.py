@@ -80,6 +80,9 @@ def create_app(settings: Settings | None = None, shop: Shop | None = None) -> Fa
         security_headers(response, request.url.path)
         return response
 
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    # added last, so outermost: its headers reach every answer, the 413 above included (a widget on
+    # the store's page could not read an error the browser hid from it)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
@@ -88,7 +91,6 @@ def create_app(settings: Settings | None = None, shop: Shop | None = None) -> Fa
         allow_credentials=False,
         max_age=600,
     )
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
 
     @app.exception_handler(StarletteHTTPException)  # FastAPI's own and Starlette's (bad JSON, 404, 405)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -269,10 +269,11 @@ def test_pages_carry_security_headers(app_client):
 
 
 def test_large_bodies_are_refused_with_413(fresh_shop):
-    settings = make_settings(fresh_shop.settings.data_dir, max_body_bytes=2000)
+    settings = make_settings(fresh_shop.settings.data_dir, max_body_bytes=2000, cors_origins=["https://shop.example"])
     with TestClient(create_app(settings, fresh_shop)) as c:
-        r = c.post("/v1/chat", json={"message": "x" * 5000})
+        r = c.post("/v1/chat", json={"message": "x" * 5000}, headers={"Origin": "https://shop.example"})
         assert r.status_code == 413 and "2000 bytes" in r.json()["error"]["message"]
+        assert r.headers["access-control-allow-origin"] == "https://shop.example"  # the widget can read why
 
         def chunks():  # no Content-Length: the limit still holds while reading
             for _ in range(10):
