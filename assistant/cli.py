@@ -220,13 +220,21 @@ def summarize(
     shop.close()
 
 
-def one_thread_per_request() -> None:
-    """Requests run side by side in the server's threads; a tensor or BLAS op that also spreads
-    over every core makes them queue behind each other (p50 of a shop's requests fell 4x), and
-    one that holds the GIL for Python's default 5 ms switch interval holds up the short ones."""
+def ready_to_serve() -> None:
+    """What the process does between startup and its first request (benchmarks call it too, so
+    they measure what `serve` serves).
+
+    What startup built (the models, the catalog's vocabulary) lives as long as the process: frozen,
+    full collections skip it instead of pausing every request for ~0.4 s. Requests run side by
+    side in the server's threads; a tensor or BLAS op that also spreads over every core makes them
+    queue behind each other (p50 of a shop's requests fell 4x; a query's embedding took 13 ms on
+    one thread and 42-50 ms on two while the other core was busy), and one that holds the GIL for
+    Python's default 5 ms switch interval holds up the short ones."""
     import torch
     from threadpoolctl import threadpool_limits
 
+    gc.collect()
+    gc.freeze()
     torch.set_num_threads(1)
     threadpool_limits(1)
     sys.setswitchinterval(0.001)  # a short request waits 1 ms, not 5, for a long one to yield the GIL
@@ -272,11 +280,7 @@ def serve(
             if settings.trusted_proxies
             else {"proxy_headers": False}
         )
-        # what startup built (the models, the catalog's vocabulary) lives as long as the process:
-        # frozen, full collections skip it instead of pausing every request for ~0.4 s
-        gc.collect()
-        gc.freeze()
-        one_thread_per_request()
+        ready_to_serve()
         uvicorn.run(create_app(settings, shop), host=host, port=port, log_level="info", **proxies)
 
 

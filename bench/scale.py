@@ -88,12 +88,14 @@ def build(folder: Path, size: int, base: list[Product], vectors: np.ndarray, rng
 
 
 def measure(folder: Path, queries: list[str]) -> dict:
+    from assistant.cli import ready_to_serve
     from assistant.shop import Shop
 
     shop = Shop.open(Settings(_env_file=None, data_dir=folder, llm_enabled=False))
     started = time.perf_counter()
     shop.warm_up()
     warm_s = time.perf_counter() - started
+    ready_to_serve()  # as `serve` runs: one thread per request
     cards, recs = [], []
     for q in tqdm(queries, desc="chat turns", unit="turn"):
         t = time.perf_counter()
