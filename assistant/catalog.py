@@ -18,7 +18,7 @@ from assistant.verifier import Verifier
 from assistant.vocabulary import Vocabulary, stems
 from records import Constraints
 from retrieval.embedder import Embedder
-from retrieval.hybrid import search
+from retrieval.hybrid import best_matches, search
 from retrieval.spelling import Speller
 from retrieval.vectorstore import Hit, VectorStore
 
@@ -92,12 +92,11 @@ class Catalog:
 
         dense_text, sparse_text = self.speller().rewrite(text)
         v = self.embedder.encode_one(dense_text)
-        hits = search(self.vectors, dense=v, sparse=sparse_query(sparse_text), grams=grams_query(text), limit=limit, feedback=False)
-        best = self.vectors.nearest(dense=v, limit=1)
+        hits, best = best_matches(self.vectors, v, sparse_query(sparse_text), grams_query(text), limit)
         said = [w for w in stems(dense_text) if len(w) > 2]
         vocab = self.vocabulary()
         known = sum(vocab.known(w) for w in said) / len(said) if said else 0.0
-        return Match(best[0].score if best else 0.0, known, hits)
+        return Match(best, known, hits)
 
     def categorize(self, text: str) -> str | None:
         """The deepest category holding most of the best products for the request (their votes

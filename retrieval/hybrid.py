@@ -89,16 +89,9 @@ def hybrid(
     ranker reorders (bench/results/retrieval_home_depot.md).
     """
     pool = max(limit, HYBRID_POOL)
-    lexical = [(sparse, SPARSE, 1.0)] + ([(grams, GRAMS, HYBRID_GRAMS_WEIGHT)] if grams is not None and grams.indices else [])
-    found: dict[str, dict] = {}  # every channel's candidates, with their payloads
-    for vec, using, _ in lexical:
-        found.update(
-            {
-                h.product_id: h.payload
-                for h in store.nearest(sparse=vec, using=using, constraints=constraints, limit=pool, only_ids=only_ids)
-            }
-        )
+    lexical = _lexical(sparse, grams)
     known: dict[int, dict[str, float]] = {}  # lexical scores by channel; a query does not change between the passes
+    found = _propose(store, lexical, constraints, pool, only_ids, known)  # every channel's candidates, with their payloads
     first = _fuse(*_score(store, dense, lexical, found, constraints, pool, only_ids, exact, known))
     if not first or not feedback:
         return first[:limit]
@@ -108,13 +101,45 @@ def hybrid(
     words = expansion_words(top, sparse) if feedback_words else None
     if words is None:
         return _fuse(*_score(store, moved, lexical, found, constraints, pool, only_ids, exact, known))[:limit]
-    found.update({h.product_id: h.payload for h in store.nearest(sparse=words, constraints=constraints, limit=pool, only_ids=only_ids)})
+    found.update(_propose(store, [(words, SPARSE, FEEDBACK_TERMS_WEIGHT)], constraints, pool, only_ids, known, first=len(lexical)))
     cosine, parts = _score(
         store, moved, lexical + [(words, SPARSE, FEEDBACK_TERMS_WEIGHT)], found, constraints, pool, only_ids, exact, known
     )
     page = _fuse(cosine, parts[:-1])[:FIRST_PAGE]
     shown = {h.product_id for h in page}
     return (page + [h for h in _fuse(cosine, parts) if h.product_id not in shown])[:limit]
+
+
+def best_matches(store: VectorStore, dense: np.ndarray, sparse: SparseVec, grams: SparseVec | None = None, limit: int = 20):
+    """What understanding needs to know what a request is about (its category, whether the shop
+    carries it): the first pass of a hybrid over the whole catalog with a pool as deep as the list,
+    and the best cosine of any product. A fraction of recall's cost: at 1M products a pool of 100
+    words, trigrams and vectors, scored in every channel, and one more search for the best cosine,
+    were almost half of a chat turn."""
+    lexical = _lexical(sparse, grams)
+    known: dict[int, dict[str, float]] = {}
+    found = _propose(store, lexical, None, limit, None, known)
+    cosine, parts = _score(store, dense, lexical, found, None, limit, None, False, known)
+    best = max((h.score for h in cosine.values()), default=0.0)  # the dense channel's first is among them
+    return _fuse(cosine, parts)[:limit], best
+
+
+def _lexical(sparse: SparseVec, grams: SparseVec | None) -> list[tuple[SparseVec, str, float]]:
+    """The word channels of a query: (vector, which index, weight); trigrams only when it has any."""
+    words = [(sparse, SPARSE, 1.0)] if sparse.indices else []
+    return words + ([(grams, GRAMS, HYBRID_GRAMS_WEIGHT)] if grams is not None and grams.indices else [])
+
+
+def _propose(store: VectorStore, lexical, constraints, pool: int, only_ids, known: dict[int, dict[str, float]], first: int = 0):
+    """Each word channel's best `pool` products (filtered in the engine), with their payloads; their
+    scores in that channel go to `known` (channel `first` onwards), so only the other channels'
+    candidates are scored again."""
+    found: dict[str, dict] = {}
+    for channel, (vec, using, _) in enumerate(lexical, start=first):
+        hits = store.nearest(sparse=vec, using=using, constraints=constraints, limit=pool, only_ids=only_ids)
+        known.setdefault(channel, {}).update({h.product_id: h.score for h in hits})
+        found.update({h.product_id: h.payload for h in hits})
+    return found
 
 
 def _score(
@@ -131,13 +156,14 @@ def _score(
     """Every candidate's cosine (as a hit with its payload), and each lexical channel's weighted,
     best-normalised score. The channels' searches find the candidates; their scores for the
     candidates another channel found come from `store.scores`, not from another search."""
-    found = found | {
-        h.product_id: h.payload for h in store.nearest(dense=dense, constraints=constraints, limit=pool, only_ids=only_ids, exact=exact)
-    }
+    nearest = store.nearest(dense=dense, constraints=constraints, limit=pool, only_ids=only_ids, exact=exact)
+    found = found | {h.product_id: h.payload for h in nearest}
     if not found:
         return {}, []
     ids = sorted(found)
-    cosine = {pid: Hit(pid, score, found[pid]) for pid, score in store.scores(ids, dense=dense).items()}
+    close = {h.product_id: h.score for h in nearest}
+    close.update(store.scores([pid for pid in ids if pid not in close], dense=dense))
+    cosine = {pid: Hit(pid, close[pid], found[pid]) for pid in ids}
     parts = []
     for channel, (vec, using, weight) in enumerate(lexical):
         seen = known.setdefault(channel, {})
