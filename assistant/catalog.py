@@ -100,7 +100,9 @@ class Catalog:
 
     def categorize(self, text: str) -> str | None:
         """The deepest category holding most of the best products for the request (their votes
-        weighted by rank), or None when they spread over unrelated categories."""
+        weighted by rank), or None when they spread over unrelated categories or the category
+        holds every product (a filter on it narrows nothing, and costs the engine a check per
+        product it looks at: at 1M products a filtered dense search took 8 ms, an open one 6)."""
         m = self.match(text)
         hits = m.hits
         if not hits or m.cosine < CATEGORY_COSINE:
@@ -115,8 +117,8 @@ class Catalog:
         held = [node for node, m in mass.items() if m >= CATEGORY_SHARE * total]
         if not held:
             return None
-        deepest = max(held, key=lambda n: (n.count(">"), mass[n]))
-        return self._path(deepest)
+        deepest = self._path(max(held, key=lambda n: (n.count(">"), mass[n])))
+        return None if deepest is None or self.vocabulary().holds_everything(deepest) else deepest
 
     def _path(self, node: str) -> str | None:
         """A lowercase payload prefix back to the catalog's own spelling."""

@@ -204,6 +204,7 @@ class Vocabulary:
     brand_evidence: dict[str, float] = field(default_factory=dict)
     facets: dict[str, Facet] = field(default_factory=dict)
     words: Counter[str] = field(default_factory=Counter)  # how many products' texts hold each stemmed word
+    uncategorised: int = 0  # products without a category
     is_word: Callable[[str], bool] = lambda w: False  # an ordinary word of the language (the embedder's vocabulary)
 
     @classmethod
@@ -223,6 +224,7 @@ class Vocabulary:
             brand_evidence=brand_evidence(products, is_word or (lambda w: False)),
             facets=facets(products, docs),
             words=counts,
+            uncategorised=sum(not p.category for p in products),
             is_word=is_word or (lambda w: False),
         )
 
@@ -232,6 +234,13 @@ class Vocabulary:
         if not hasattr(self, "_nodes"):
             self._nodes = category_nodes(self.categories)
         return self._nodes
+
+    def holds_everything(self, node: str) -> bool:
+        """Whether every product sits under this category (a shop with one department): as a filter
+        it narrows nothing, and "picks in home improvement" says nothing."""
+        parts = [x.lower() for x in category_path(node)]
+        under = (parts == [x.lower() for x in category_path(path)][: len(parts)] for path in self.categories)
+        return bool(parts) and not self.uncategorised and bool(self.categories) and all(under)
 
     def clear_brand(self, brand: str) -> bool:
         """Whether the brand's name, typed alone, means the brand (not an ordinary word)."""

@@ -101,6 +101,26 @@ def test_a_shop_without_categories_still_carries_what_it_sells(tmp_path):
         shop.close()
 
 
+def test_a_department_that_holds_every_product_is_not_a_category_of_the_request(tmp_path):
+    """A shop with one department ("Home Improvement" over everything): that category narrows
+    nothing, so a request is not filtered by it nor told "picks in home improvement"."""
+    from assistant.ingest import ingest_demo
+
+    shop = Shop.open(make_settings(tmp_path))
+    try:
+        ingest_demo(shop.store)
+        shop.index(progress=False)
+        assert shop.catalog.categorize("a gaming headset")  # in the demo's own tree it has one
+        shop.store.upsert_products([p.model_copy(update={"category": "Everything"}) for p in shop.store.iter_products()])
+        shop.index(progress=False)
+        assert shop.catalog.vocabulary().holds_everything("Everything")
+        assert shop.catalog.categorize("a gaming headset") is None
+        cards, _, _ = turn(shop, "a gaming headset", "one department")
+        assert cards["items"] and "everything" not in cards["message"].lower(), cards["message"]
+    finally:
+        shop.close()
+
+
 def test_a_named_product_that_is_out_of_stock_is_named_as_such(demo_shop):
     cards, _, _ = turn(demo_shop, "Breville espresso machine", "oos")
     assert "out of stock" in cards["message"] and "Breville" in cards["message"]
