@@ -310,6 +310,9 @@ LIST_RERANK_S = 60.0
 RECIPE_KEPT_S = 600.0  # a list asked for this recently is ranked again after the shopper's event
 RECIPES_AFTER_EVENT = 2  # how many of a shopper's latest list shapes an event ranks again
 CACHE_ENTRIES = 50_000
+# the most lists (and recipes) kept per shopper, the latest: every anonymous visitor is one
+# "shopper" (None), whose lists grew without bound while any of them asked within LIST_KEPT_S
+LISTS_PER_SHOPPER = 64
 
 
 @dataclass
@@ -321,6 +324,13 @@ class _Kept:
     built: float  # ranked, or last found unchanged
     inputs: Any
     ranked: float = 0.0
+
+
+def _latest(kept: dict, key: Any, value: Any) -> dict:
+    """A new dict of a shopper's kept entries with this one last, and at most LISTS_PER_SHOPPER
+    of them (the oldest go): a copy, so a reader holding the old one is not disturbed."""
+    entries = [(k, v) for k, v in kept.items() if k != key][-(LISTS_PER_SHOPPER - 1) :]
+    return {**dict(entries), key: value}
 
 
 class ReadCache:
@@ -376,8 +386,7 @@ class ReadCache:
         now = time.monotonic()
         with self.lock:
             if page:
-                recipes = {k: v for k, v in self.recipes.get(user_id, {}).items() if k != key}
-                self.recipes[user_id] = {**recipes, key: (build, inputs)}  # the latest last
+                self.recipes[user_id] = _latest(self.recipes.get(user_id, {}), key, (build, inputs))
             hit = self.lists.get(user_id, {}).get(key)
             token = self._token(user_id)
             running = self.running.get((user_id, key), (None, None))[1]
@@ -432,7 +441,7 @@ class ReadCache:
         with self.lock:
             if self._token(user_id) != token:  # something it read was forgotten while it was ranked
                 return False
-            self.lists[user_id] = {**self.lists.get(user_id, {}), key: kept}  # kept LIST_KEPT_S from now
+            self.lists[user_id] = _latest(self.lists.get(user_id, {}), key, kept)  # kept LIST_KEPT_S from now
             return True
 
     def forget(self, product_ids: Iterable[str], products: bool = False, reviews: bool = False) -> None:

@@ -34,6 +34,20 @@ def test_a_list_asked_for_again_is_not_ranked_again(fresh_shop):
     assert calls == ["u02"]
 
 
+def test_the_lists_kept_for_anonymous_visitors_are_bounded(monkeypatch):
+    """Every anonymous visitor is one shopper (None) to the cache: their lists are kept up to a
+    bound, the latest, not for as long as any of them keeps asking."""
+    monkeypatch.setattr(store_module, "LISTS_PER_SHOPPER", 8)
+    cache = store_module.ReadCache()
+    built: list[int] = []
+    for i in range(20):
+        assert cache.listing(None, ("q", i), lambda i=i: built.append(i) or i, lambda: "same") == i
+    assert list(cache.lists[None]) == [("q", i) for i in range(12, 20)]
+    cache.listing(None, ("q", 19), lambda: built.append(-1) or -1, lambda: "same")  # the latest is still kept
+    cache.listing(None, ("q", 0), lambda: built.append(0) or 0, lambda: "same")  # the first is gone: ranked again
+    assert built == [*range(20), 0]
+
+
 def settled(shop) -> None:
     """Waits for the rankings under way beside the requests."""
     for _, future in list(shop.store.cache.running.values()):
