@@ -110,7 +110,9 @@ def hybrid(
     return (page + [h for h in _fuse(cosine, parts) if h.product_id not in shown])[:limit]
 
 
-def best_matches(store: VectorStore, dense: np.ndarray, sparse: SparseVec, grams: SparseVec | None = None, limit: int = 20):
+def best_matches(
+    store: VectorStore, dense: np.ndarray, sparse: SparseVec, grams: SparseVec | None = None, limit: int = 20
+) -> tuple[list[Hit], float]:
     """What understanding needs to know what a request is about (its category, whether the shop
     carries it): the first pass of a hybrid over the whole catalog with a pool as deep as the list,
     and the best cosine of any product. A fraction of recall's cost: at 1M products a pool of 100
