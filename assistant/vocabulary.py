@@ -11,11 +11,13 @@ almost only on products that have it ("noise cancelling" for `anc: true`).
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 from records import Product, category_path
@@ -235,12 +237,23 @@ class Vocabulary:
             self._nodes = category_nodes(self.categories)
         return self._nodes
 
+    @cached_property
+    def _common_path(self) -> list[str]:
+        """The lowercase path every product sits under (empty when none is shared, or a product has
+        no category): worked out once, not on every request that names a category."""
+        paths = [[x.lower() for x in category_path(path)] for path in self.categories]
+        if self.uncategorised or not paths:
+            return []
+        common = paths[0]
+        for path in paths[1:]:
+            common = [a for a, b in itertools.takewhile(lambda ab: ab[0] == ab[1], zip(common, path))]
+        return common
+
     def holds_everything(self, node: str) -> bool:
         """Whether every product sits under this category (a shop with one department): as a filter
         it narrows nothing, and "picks in home improvement" says nothing."""
         parts = [x.lower() for x in category_path(node)]
-        under = (parts == [x.lower() for x in category_path(path)][: len(parts)] for path in self.categories)
-        return bool(parts) and not self.uncategorised and bool(self.categories) and all(under)
+        return bool(parts) and parts == self._common_path[: len(parts)]
 
     def clear_brand(self, brand: str) -> bool:
         """Whether the brand's name, typed alone, means the brand (not an ordinary word)."""
