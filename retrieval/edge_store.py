@@ -215,7 +215,7 @@ class EdgeStore(VectorStore):
         else:
             query, params = Query.Nearest(_sparse(sparse), using=using), None
         by_point: dict[Any, str] = {point_uuid(pid): pid for pid in product_ids}
-        req = QueryRequest(limit=len(product_ids), query=query, filter=Filter(must=[HasIdCondition(set(by_point))]), params=params)
+        req = QueryRequest(limit=len(product_ids), query=query, filter=edge_filter(None, product_ids), params=params)
         out = dict.fromkeys(product_ids, 0.0)
         for p in self._require().query(req):
             out[by_point[p.id]] = float(p.score)

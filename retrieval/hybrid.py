@@ -101,10 +101,9 @@ def hybrid(
     words = expansion_words(top, sparse) if feedback_words else None
     if words is None:
         return _fuse(*_score(store, moved, lexical, found, constraints, pool, only_ids, exact, known))[:limit]
-    found.update(_propose(store, [(words, SPARSE, FEEDBACK_TERMS_WEIGHT)], constraints, pool, only_ids, known, first=len(lexical)))
-    cosine, parts = _score(
-        store, moved, lexical + [(words, SPARSE, FEEDBACK_TERMS_WEIGHT)], found, constraints, pool, only_ids, exact, known
-    )
+    expansion = [(words, SPARSE, FEEDBACK_TERMS_WEIGHT)]
+    found.update(_propose(store, expansion, constraints, pool, only_ids, known, first=len(lexical)))
+    cosine, parts = _score(store, moved, lexical + expansion, found, constraints, pool, only_ids, exact, known)
     page = _fuse(cosine, parts[:-1])[:FIRST_PAGE]
     shown = {h.product_id for h in page}
     return (page + [h for h in _fuse(cosine, parts) if h.product_id not in shown])[:limit]
