@@ -206,6 +206,18 @@ def train(
     shop.close()
 
 
+@app.command("train-sentiment")
+def train_sentiment() -> None:
+    """Train the review-sentence sentiment adapter on the public review datasets (ships in the package)."""
+    from assistant.sentiment_train import train as train_adapter
+
+    settings = get_settings()
+    if not (settings.datasets_dir / "device_reviews").exists():
+        console.print(f"[red]The review datasets are not in {settings.datasets_dir}[/red]: nothing to learn from.")
+        raise typer.Exit(2)
+    console.print(f"adapter written to {train_adapter(settings.datasets_dir)}")
+
+
 @app.command()
 def summarize(
     refresh: Annotated[bool, typer.Option(help="Rewrite summaries that are up to date too.")] = False,

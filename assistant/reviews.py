@@ -3,12 +3,10 @@ sentence and citing every review that says the same thing.
 
 Extractive on purpose: the small local model invents when asked to summarise, so the points
 come from the reviews themselves. Sentences are embedded and grouped by meaning (greedy
-clustering at a cosine threshold). A sentence's polarity comes from a small logistic
-regression over its embedding, trained by distant supervision on the store's own reviews
-(sentences of 4-5 star reviews = praise, of 1-2 star reviews = complaint): a review's stars
-are too coarse for its sentences ("love it, but the keys are loud"), while the same complaint
-recurring in low-star reviews across many products is a strong signal. Anchor phrases
-(zero-shot, same embedder) stand in when there are too few reviews to learn from.
+clustering at a cosine threshold). A sentence's polarity weighs a sentiment model (the embedder
+fine-tuned through a small adapter on public review sentences, assistant/sentiment.py), VADER's
+lexicon and the review's stars: a review's stars are too coarse for its sentences ("love it, but
+the keys are loud").
 Long review lists are handled map-reduce style: clusters per chunk, then clusters of clusters.
 """
 
@@ -18,8 +16,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
-import torch
 
+from assistant.sentiment import get_sentiment
 from assistant.text import split_sentences
 from records import Review
 from untrusted import quotable_sentences
@@ -101,51 +99,9 @@ def _cluster(vecs: np.ndarray, threshold: float) -> list[list[int]]:
     return members
 
 
-class Polarity:
-    """Sentence sentiment: logistic regression on embeddings, stars as distant labels."""
-
-    def __init__(self, weights: np.ndarray | None = None, bias: float = 0.0):
-        self.weights, self.bias = weights, bias
-
-    @classmethod
-    def fit(cls, vecs: np.ndarray, stars: np.ndarray, l2: float = 1e-4) -> Polarity:
-        mask = (stars >= 4) | (stars <= 2)
-        y = (stars[mask] >= 4).astype(np.float32)
-        if mask.sum() < 40 or y.min() == y.max():
-            return cls()
-        w, b = _fit_logistic(vecs[mask], y, l2, max_iter=100)
-        return cls(w, b)
-
-    def score(self, vecs: np.ndarray, lean: np.ndarray) -> np.ndarray:
-        """-1 … 1: the learned score averaged with the zero-shot `lean` (alone when nothing was learned).
-        The classifier knows which topics go with low stars; the anchors know praise from complaint."""
-        zero_shot = np.tanh(8.0 * lean)
-        if self.weights is None:
-            return zero_shot
-        return 0.5 * np.tanh(vecs @ self.weights + self.bias) + 0.5 * zero_shot
-
-
-def _fit_logistic(x: np.ndarray, y: np.ndarray, l2: float, max_iter: int = 200) -> tuple[np.ndarray, float]:
-    """L2-regularised logistic regression (LBFGS), positives re-weighted to balance the classes."""
-    xt = torch.tensor(x, dtype=torch.float32)
-    yt = torch.tensor(y, dtype=torch.float32)
-    w = torch.zeros(x.shape[1], requires_grad=True)
-    b = torch.zeros(1, requires_grad=True)
-    opt = torch.optim.LBFGS([w, b], max_iter=max_iter)
-    pos_weight = (1 - yt).sum() / yt.sum().clamp_min(1.0)
-
-    def closure():
-        opt.zero_grad()
-        loss = torch.nn.functional.binary_cross_entropy_with_logits(xt @ w + b, yt, pos_weight=pos_weight) + l2 * (w * w).sum()
-        loss.backward()
-        return loss
-
-    opt.step(closure)
-    return w.detach().numpy(), float(b.item())
-
-
 def sentiment_lean(vecs: np.ndarray, encode) -> np.ndarray:
-    """How much closer each sentence is to praise than to complaint (cosine difference)."""
+    """How much closer each sentence is to praise than to complaint (cosine difference): the
+    zero-shot stand-in when no sentiment adapter was trained."""
     both = anchors(encode, tuple(POSITIVE + NEGATIVE))
     pos, neg = both[: len(POSITIVE)], both[len(POSITIVE) :]
     return (vecs @ pos.T).max(1) - (vecs @ neg.T).max(1)
@@ -162,22 +118,20 @@ def generic(vecs: np.ndarray, encode) -> np.ndarray:
     return (vecs @ anchors(encode, tuple(GENERIC)).T).max(1) >= GENERIC_SIMILARITY
 
 
-def fit_polarity(reviews: list[Review], encode) -> Polarity:
-    items = sentences(reviews)
-    if not items:
-        return Polarity()
-    return Polarity.fit(encode([s for _, s in items]), np.array([r.rating for r, _ in items]))
+def sentence_polarity(texts: list[str], vecs: np.ndarray, stars: np.ndarray, encode, model: bool = True) -> np.ndarray:
+    """-1 … 1 per review sentence, from three signals that fail differently: the sentiment model
+    (assistant/sentiment.py, reads the whole sentence: "soaked through in a proper shower"), VADER's
+    valence lexicon (knows "love" and "broke", and negation) and the review's stars (the reviewer's
+    own verdict, too coarse for a sentence). The model counts twice. Measured on hand-labelled
+    sentences: `shopassist eval polarity`.
 
-
-def sentence_polarity(texts: list[str], vecs: np.ndarray, stars: np.ndarray, encode, model: Polarity | None = None) -> np.ndarray:
-    """-1 … 1 per review sentence, from three signals that fail differently: VADER's valence
-    lexicon (knows "love" and "broke", not "soaked through"), the store's own learned polarity
-    (knows which topics go with low stars) and the review's stars (the reviewer's own verdict,
-    too coarse for a sentence). VADER counts twice: it is the only one that reads the sentence's
-    words. Measured on hand-labelled sentences: `shopassist eval polarity`."""
+    `model=False` puts the zero-shot lean (a dot product) in the model's place: card reasons are
+    chosen while the shopper waits, and the model takes 50-200 ms for a product's sentences on
+    a CPU; summaries are built once per product and cached."""
     lexicon = np.array([_vader().polarity_scores(t)["compound"] for t in texts]) if texts else np.zeros(0)
-    learned = (model or Polarity()).score(vecs, sentiment_lean(vecs, encode))
-    return (2 * lexicon + learned + (np.asarray(stars, dtype=float) - 3) / 2) / 4
+    sentiment = get_sentiment() if model and texts else None
+    learned = sentiment.score(texts) if sentiment is not None else np.tanh(8.0 * sentiment_lean(vecs, encode))
+    return (lexicon + 2 * learned + (np.asarray(stars, dtype=float) - 3) / 2) / 4
 
 
 @lru_cache(maxsize=1)
@@ -192,7 +146,7 @@ def side(score: float) -> str | None:
     return "positive" if score > SIDE else "negative" if score < -SIDE else None
 
 
-def summarize(product_id: str, reviews: list[Review], encode, max_points: int = 5, polarity_model: Polarity | None = None) -> Summary:
+def summarize(product_id: str, reviews: list[Review], encode, max_points: int = 5) -> Summary:
     """`encode(texts) -> unit vectors`; returns up to `max_points` likes and dislikes."""
     summary = Summary(product_id, len(reviews))
     items = sentences(reviews)
@@ -200,7 +154,7 @@ def summarize(product_id: str, reviews: list[Review], encode, max_points: int = 
         return summary
     vecs = encode([s for _, s in items])
     keep = ~generic(vecs, encode)  # "great product"-style sentences name no aspect
-    polarity = sentence_polarity([s for _, s in items], vecs, np.array([r.rating for r, _ in items]), encode, polarity_model)
+    polarity = sentence_polarity([s for _, s in items], vecs, np.array([r.rating for r, _ in items]), encode)
     keep &= np.abs(polarity) > SIDE  # neither praise nor complaint ("Three stars for now."): never a point
 
     # map: cluster each chunk; reduce: cluster the chunk centroids again

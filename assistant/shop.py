@@ -33,7 +33,7 @@ from assistant.explain import PROSE_RATE, Explainer, ProseReport
 from assistant.faq import FAQ
 from assistant.llm import get_llm
 from assistant.recommend import Card, Recommender
-from assistant.reviews import Polarity
+from assistant.sentiment import get_sentiment
 from assistant.settings import Settings
 from assistant.store import Store
 from assistant.summaries import Summaries
@@ -137,16 +137,14 @@ class Shop:
     def verifier(self) -> Verifier:
         return self.catalog.verifier()
 
-    def polarity(self) -> Polarity:
-        return self.summaries.polarity()
-
     def warm_up(self) -> None:
         """Builds what the first request would otherwise wait for (vocabulary, speller, review
-        polarity model, anchor embeddings, recall and ranking, the LLM): a cold first recommend is
+        sentiment model, anchor embeddings, recall and ranking, the LLM): a cold first recommend is
         seconds slower."""
         self.catalog.vocabulary()
         self.catalog.speller()
         self.summaries.praise(["warm up"], self.embedder.encode_cached(["warm up"]), np.array([5.0]))
+        get_sentiment()  # the first review summary does not wait for the sentiment model to load
         self.conversation.off_topic(Request("warm up", Constraints(), "search", said="warm up"))
         self.conversation.range.warm()
         self.recommender.recommend(None)  # recall and ranking's first calls (nobody's: nothing is logged)
@@ -175,7 +173,6 @@ class Shop:
         report = sync(self.vectors, self.embedder, self.store.product_hashes(), load, progress=progress)
         self.refresh_popularity(stats)
         self.catalog.changed()
-        self.summaries.changed()
         self.faq.changed()
         return report
 

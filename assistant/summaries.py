@@ -1,7 +1,7 @@
 """Review summaries as the shop serves them: extractive points (assistant/reviews.py), reworded
 or rewritten by the LLM where the verifier allows (assistant/reword.py), cached in the store
 and recomputed when reviews were added. Also the polarity of review sentences that card
-reasons use, learned once from the store's own reviews."""
+reasons use."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from assistant.llm import get_llm, within
-from assistant.reviews import Polarity, fit_polarity, generic, sentence_polarity, summarize
+from assistant.reviews import generic, sentence_polarity, summarize
 from assistant.reword import abstract_summary, reword_summary
 from assistant.settings import Settings
 from assistant.store import Store
@@ -22,9 +22,6 @@ from assistant.verifier import Verifier
 from retrieval.embedder import Embedder
 
 log = logging.getLogger(__name__)
-
-POLARITY_PRODUCTS = 400  # the most products whose reviews teach the polarity model
-POLARITY_REVIEWS = 20  # reviews read per product for it
 
 
 class Summaries:
@@ -34,23 +31,11 @@ class Summaries:
         self.embedder = embedder
         self.verifier = verifier
         self.stats = stats
-        self._polarity: Polarity | None = None
-
-    def polarity(self) -> Polarity:
-        if self._polarity is None:
-            sample = []
-            for pid in list(self.store.review_counts())[:POLARITY_PRODUCTS]:
-                sample += self.store.reviews_for(pid, limit=POLARITY_REVIEWS)
-            self._polarity = fit_polarity(sample, self.embedder.encode)
-        return self._polarity
-
-    def changed(self) -> None:
-        """The reviews changed in bulk (an ingest): learn the polarity again on next use."""
-        self._polarity = None
 
     def praise(self, texts: list[str], vecs: np.ndarray, stars: np.ndarray) -> np.ndarray:
-        """Polarity of review sentences for card reasons; generic ones ("love it") count as neutral."""
-        scores = sentence_polarity(texts, vecs, stars, self.embedder.encode, self.polarity())
+        """Polarity of review sentences for card reasons, by the fast signals (chosen while the shopper
+        waits); generic ones ("love it") count as neutral."""
+        scores = sentence_polarity(texts, vecs, stars, self.embedder.encode, model=False)
         return np.where(generic(vecs, self.embedder.encode), 0.0, scores)
 
     def summary(self, product_id: str, refresh: bool = False) -> dict[str, Any]:
@@ -80,7 +65,7 @@ class Summaries:
 
     def build(self, product_id: str) -> dict[str, Any]:
         """Extractive points from the reviews, not cached."""
-        return summarize(product_id, self.store.reviews_for(product_id), self.embedder.encode, polarity_model=self.polarity()).to_dict()
+        return summarize(product_id, self.store.reviews_for(product_id), self.embedder.encode).to_dict()
 
 
 def gist(title: str, summary: dict[str, Any], reviews: list) -> tuple[str, list[str]]:

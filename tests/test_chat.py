@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from assistant.sentiment import get_sentiment
 from assistant.shop import Shop
 from records import Review
 from tests.helpers import make_settings, turn
@@ -105,8 +106,9 @@ def test_a_review_with_instructions_changes_nothing(fresh_shop):
 
 
 def test_warm_up_builds_what_the_first_request_needs(fresh_shop):
-    catalog, summaries, judge = fresh_shop.catalog, fresh_shop.summaries, fresh_shop.conversation.range
-    assert catalog._speller is None and summaries._polarity is None and judge._background is None
+    catalog, judge = fresh_shop.catalog, fresh_shop.conversation.range
+    get_sentiment.cache_clear()
+    assert catalog._speller is None and get_sentiment.cache_info().currsize == 0 and judge._background is None
     fresh_shop.warm_up()
-    assert catalog._speller is not None and summaries._polarity is not None and catalog._vocabulary is not None
+    assert catalog._speller is not None and get_sentiment.cache_info().currsize == 1 and catalog._vocabulary is not None
     assert judge._background is not None and judge._names is not None  # the first "do you sell …?" waits for neither

@@ -5,8 +5,9 @@ Design work is measured on other sentences from the same datasets, labelled the 
 (bench/data/polarity_dev.jsonl, `--dev`: each points to its review in ../shared/datasets and is
 read from there); the held-out set is read for the report only.
 
-Each dataset's sentences are scored with the polarity model learned from that dataset's own
-reviews, as a shop selling those products would have it. Reported: the three-way accuracy and
+Sentences are scored as a shop scores them (assistant/reviews.py: the sentiment adapter, VADER,
+the review's stars); the adapter never trained on the reviews these sentences come from
+(assistant/sentiment_train.py). Reported: the three-way accuracy and
 its confusion matrix, how often a labelled praise or complaint lands on its own side, how many
 land on the opposite side (flipped), and how many "neither" sentences would become points.
 """
@@ -27,11 +28,8 @@ from typing import Any
 import numpy as np
 
 from assistant.evaluation import report as reports
-from assistant.evaluation.common import dataset_settings
-from assistant.ingest import ingest_dataset, ingest_demo
-from assistant.reviews import Polarity, fit_polarity, generic, sentence_polarity, side
+from assistant.reviews import generic, sentence_polarity, side
 from assistant.settings import Settings
-from assistant.store import Store
 from assistant.text import split_sentences
 from retrieval.embedder import get_embedder
 from untrusted import quotable_sentences
@@ -39,19 +37,6 @@ from untrusted import quotable_sentences
 SENTENCES = reports.BENCH / "data" / "polarity_sentences.jsonl"
 DEV_SENTENCES = reports.BENCH / "data" / "polarity_dev.jsonl"
 LABELS = ("positive", "negative", "neutral")
-
-
-def learned(settings: Settings, dataset: str, encode) -> Polarity:
-    """The polarity model a shop with this dataset's reviews learns (assistant.summaries)."""
-    store = Store(dataset_settings(settings, f"polarity_{dataset}").db_url)
-    if dataset == "demo":
-        ingest_demo(store)
-    else:
-        ingest_dataset(store, dataset, settings.datasets_dir)
-    sample = []
-    for pid in list(store.review_counts())[:400]:
-        sample += store.reviews_for(pid, limit=20)
-    return fit_polarity(sample, encode)
 
 
 def with_text(rows: list[dict], datasets_dir: Path) -> list[dict]:
@@ -101,7 +86,7 @@ def polarity_eval(settings: Settings, out: Path, sentences: Path = SENTENCES) ->
         texts = [r["text"] for r in mine]
         vecs = encode(texts)
         stars = np.array([r["stars"] if r["stars"] is not None else 3.0 for r in mine])
-        scores = sentence_polarity(texts, vecs, stars, encode, learned(settings, dataset, encode))
+        scores = sentence_polarity(texts, vecs, stars, encode)
         filler = generic(vecs, encode)
         for r, s, f in zip(mine, scores, filler):
             truth.append(r["polarity"])
