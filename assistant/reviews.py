@@ -25,6 +25,7 @@ from untrusted import quotable_sentences
 SIMILAR = 0.62  # sentences this close (cosine) say the same thing; checked by hand on demo reviews
 CHUNK = 400  # sentences per map step
 GENERIC_SIMILARITY = 0.6
+MODEL_READS = 2000  # review sentences per summary the sentiment model reads (sentence_polarity)
 SIDE = 0.2  # a sentence whose polarity is within ±SIDE is on neither side
 POSITIVE = ["this works really well and I am happy with it", "excellent, comfortable, easy to use and reliable", "it is great"]
 NEGATIVE = [
@@ -118,19 +119,23 @@ def generic(vecs: np.ndarray, encode) -> np.ndarray:
     return (vecs @ anchors(encode, tuple(GENERIC)).T).max(1) >= GENERIC_SIMILARITY
 
 
-def sentence_polarity(texts: list[str], vecs: np.ndarray, stars: np.ndarray, encode, model: bool = True) -> np.ndarray:
+def sentence_polarity(texts: list[str], vecs: np.ndarray, stars: np.ndarray, encode, model_reads: int = MODEL_READS) -> np.ndarray:
     """-1 … 1 per review sentence, from three signals that fail differently: the sentiment model
     (assistant/sentiment.py, reads the whole sentence: "soaked through in a proper shower"), VADER's
     valence lexicon (knows "love" and "broke", and negation) and the review's stars (the reviewer's
     own verdict, too coarse for a sentence). The model counts twice. Measured on hand-labelled
     sentences: `shopassist eval polarity`.
 
-    `model=False` puts the zero-shot lean (a dot product) in the model's place: card reasons are
-    chosen while the shopper waits, and the model takes 50-200 ms for a product's sentences on
-    a CPU; summaries are built once per product and cached."""
+    The model reads the first `model_reads` sentences (a product's newest reviews come first); the
+    rest, and all of them with `model_reads=0`, get the zero-shot lean (a dot product) in its
+    place. The model reads ~260 sentences a second on a CPU: card reasons, chosen while the
+    shopper waits, pass 0; a summary, built once and cached, reads its newest MODEL_READS (a product
+    with 10,000 reviews would otherwise take minutes)."""
     lexicon = np.array([_vader().polarity_scores(t)["compound"] for t in texts]) if texts else np.zeros(0)
-    sentiment = get_sentiment() if model and texts else None
-    learned = sentiment.score(texts) if sentiment is not None else np.tanh(8.0 * sentiment_lean(vecs, encode))
+    learned = np.tanh(8.0 * sentiment_lean(vecs, encode)) if len(texts) else np.zeros(0)
+    sentiment = get_sentiment() if model_reads > 0 and texts else None
+    if sentiment is not None:
+        learned[:model_reads] = sentiment.score(texts[:model_reads])
     return (lexicon + 2 * learned + (np.asarray(stars, dtype=float) - 3) / 2) / 4
 
 

@@ -42,7 +42,7 @@ class Sentiment:
 
     def score(self, texts: list[str]) -> np.ndarray:
         with self._lock:
-            todo = list(dict.fromkeys(t for t in texts if t not in self._cache))
+            todo = sorted(dict.fromkeys(t for t in texts if t not in self._cache), key=len)  # batches of alike lengths pad little
             for start in range(0, len(todo), BATCH):
                 part = todo[start : start + BATCH]
                 with torch.inference_mode():

@@ -35,7 +35,7 @@ class Summaries:
     def praise(self, texts: list[str], vecs: np.ndarray, stars: np.ndarray) -> np.ndarray:
         """Polarity of review sentences for card reasons, by the fast signals (chosen while the shopper
         waits); generic ones ("love it") count as neutral."""
-        scores = sentence_polarity(texts, vecs, stars, self.embedder.encode, model=False)
+        scores = sentence_polarity(texts, vecs, stars, self.embedder.encode, model_reads=0)
         return np.where(generic(vecs, self.embedder.encode), 0.0, scores)
 
     def summary(self, product_id: str, refresh: bool = False) -> dict[str, Any]:

@@ -67,3 +67,12 @@ def test_training_leaves_out_every_review_the_polarity_sentences_come_from():
         json.loads(line)["source"].rsplit(":", 1)[0] for path in MEASURED for line in path.read_text().splitlines() if "source" in line
     }
     assert sources and {f"{file}:{n}" for file, n in held_out()} == sources
+
+
+def test_the_model_reads_only_the_sentences_it_is_given_the_time_for(sentiment):
+    encode = get_embedder().encode
+    texts = ["The hinge squeaks every time I open it.", "The strap frayed within a fortnight."]
+    sentence_polarity(texts, encode(texts), [4.0, 4.0], encode, model_reads=0)  # a card reason: no model
+    assert not any(t in sentiment._cache for t in texts)
+    sentence_polarity(texts, encode(texts), [4.0, 4.0], encode, model_reads=1)  # a summary's newest sentences first
+    assert texts[0] in sentiment._cache and texts[1] not in sentiment._cache
