@@ -102,7 +102,7 @@ def _cluster(vecs: np.ndarray, threshold: float) -> list[list[int]]:
 
 def sentiment_lean(vecs: np.ndarray, encode) -> np.ndarray:
     """How much closer each sentence is to praise than to complaint (cosine difference): the
-    zero-shot stand-in when no sentiment adapter was trained."""
+    fast stand-in for sentences the sentiment model does not read."""
     both = anchors(encode, tuple(POSITIVE + NEGATIVE))
     pos, neg = both[: len(POSITIVE)], both[len(POSITIVE) :]
     return (vecs @ pos.T).max(1) - (vecs @ neg.T).max(1)
@@ -128,15 +128,18 @@ def sentence_polarity(texts: list[str], vecs: np.ndarray, stars: np.ndarray, enc
 
     The model reads the first `model_reads` sentences (a product's newest reviews come first); the
     rest, and all of them with `model_reads=0`, get the zero-shot lean (a dot product) in its
-    place. The model reads ~260 sentences a second on a CPU: card reasons, chosen while the
+    place, with VADER counting twice instead (as before the model). The model reads ~260 sentences a second on a CPU: card reasons, chosen while the
     shopper waits, pass 0; a summary, built once and cached, reads its newest MODEL_READS (a product
     with 10,000 reviews would otherwise take minutes)."""
     lexicon = np.array([_vader().polarity_scores(t)["compound"] for t in texts]) if texts else np.zeros(0)
-    learned = np.tanh(8.0 * sentiment_lean(vecs, encode)) if len(texts) else np.zeros(0)
+    verdict = (np.asarray(stars, dtype=float) - 3) / 2
+    lean = np.tanh(8.0 * sentiment_lean(vecs, encode)) if len(texts) else np.zeros(0)
+    scores = (2 * lexicon + lean + verdict) / 4  # without the model VADER counts twice: the lean barely reads sentiment
     sentiment = get_sentiment() if model_reads > 0 and texts else None
     if sentiment is not None:
-        learned[:model_reads] = sentiment.score(texts[:model_reads])
-    return (lexicon + 2 * learned + (np.asarray(stars, dtype=float) - 3) / 2) / 4
+        k = min(model_reads, len(texts))
+        scores[:k] = (lexicon[:k] + 2 * sentiment.score(texts[:k]) + verdict[:k]) / 4
+    return scores
 
 
 @lru_cache(maxsize=1)
