@@ -4,7 +4,7 @@ on public review sentences (assistant/sentiment_train.py, `shopassist train-sent
 Why its own model: the embedder's vectors say what a sentence is about, hardly how it feels
 ("The keys are loud" sits beside "The keys are quiet"), so a classifier on frozen vectors reads
 sentiment poorly. Fine-tuning the encoder's attention and feed-forward weights through a
-low-rank adapter learns it, and the adapter is ~1 MB: it ships in the package
+low-rank adapter learns it, and the adapter is 2.7 MB: it ships in the package
 (assistant/models/sentiment/), the base weights are the embedder's own. Without the adapter the
 score is None and summaries fall back to the other signals (assistant/reviews.py).
 """
