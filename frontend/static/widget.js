@@ -363,6 +363,7 @@
             log.scrollTop = Math.max(0, lead.offsetTop - log.offsetTop - 8);  // the answer's lead, not its last card
             act(payload.actions);
             listen(payload.session_id);
+            saveLog();  // a reload while the prose still streams keeps the answer the shopper saw
           } else if (event === "token") {
             if (!prose) prose = bubble("assistant sa-prose", "");
             prose.textContent += payload.text;
