@@ -8,17 +8,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
 from assistant.catalog import Catalog
 from assistant.faq import FAQ
 from assistant.recommend import Card, Recommender
+from assistant.reviews import vader
 from assistant.summaries import Summaries, gist
 from assistant.text import money, split_sentences, stars
 from assistant.understand import Request
-from assistant.vocabulary import QUESTION_WORDS, STOP, key_label, singular, stems, words
+from assistant.vocabulary import ASKING_VERBS, MEASURES, QUESTION_WORDS, STOP, UNITS, key_label, root, singular, stems, unit_of, words
 from records import Event, Product, Review
 from retrieval.embedder import Embedder
 from untrusted import quotable_sentences
@@ -26,7 +27,7 @@ from untrusted import quotable_sentences
 if TYPE_CHECKING:
     from assistant.conversation import Answer, Session, Turn
 
-SPECIFIC = 7  # a question word this long that no review uses means no review answers it
+SPECIFIC = 7  # a question word this long that no review uses means no review answers it (unless it is a judgement)
 REVIEW_MATCH_WORDS = 0.25  # a review sentence holding the question's key word and this close (cosine) addresses it
 LISTING_MATCH = 0.4  # a listing sentence this close to the question (with a shared word) answers it
 STOCK = re.compile(
@@ -40,6 +41,12 @@ REVIEWS = re.compile(
 POSITION = re.compile(r"#\d|\b(first|second|third|fourth|fifth|last|number \d|option \d)\b", re.I)
 VARIANT_WORDS = {"colour", "color", "colours", "colors", "size", "version", "variant", "available", "other", "another"}
 MADE_OF = re.compile(r"\bmade (?:of|from|out of)\b|\bwhat fabric\b", re.I)  # "what is it made of?" asks the material
+FEATURE = re.compile(
+    r"^\s*(?:does|do|can|will|is there|are there)\s+(?:it|they|this|these|that|one)?\s*(?:have|has|come with|comes with|include|support|make)\b",
+    re.I,
+)  # "does it have / come with / support / can it make …": the rest names a feature
+DEGREE = {"enough", "plenty", "extra", "lots", "lot", "decent"}  # "enough storage" names storage
+COPULA = {"is", "are", "was", "were", "feel", "feels", "look", "looks", "seem", "seems"}
 COLOURS = re.compile(r"\b(colou?rs?|come in|comes in|available in|other (colou?rs?|versions|sizes)|variants?|sizes?)\b", re.I)
 
 
@@ -47,6 +54,15 @@ COLOURS = re.compile(r"\b(colou?rs?|come in|comes in|available in|other (colou?r
 class Evidence:
     text: str
     citations: list[str]
+    near: bool = False  # the closest the data comes, not an answer: it does not name the feature asked
+
+
+class Feature(NamedTuple):
+    """A feature a question names in several words: "hip straps" is ("hip", "strap", "hip straps")."""
+
+    modifier: str
+    head: str
+    text: str
 
 
 class Answers:
@@ -123,22 +139,39 @@ class Answers:
         reviews = self.store_.reviews_for(p.id, limit=200)
         if REVIEWS.search(question) and not self._topic(question, reviews=True):
             return self._review_gist(p, reviews)
-        parts = [e for e in (self._attributes(p, question), self._description(p, question), self._from_reviews(p, question, reviews)) if e]
+        found = [e for e in (self._attributes(p, question), self._description(p, question), self._from_reviews(p, question, reviews)) if e]
+        parts = [e for e in found if not e.near]
         if not parts:
-            n = len(reviews)
-            said = f"none of its {n} review{'s' if n != 1 else ''} mention it" if n else "it has no reviews yet"
-            policy = self.faq.best(question)  # "does it have a warranty?": the store's answer for every product
-            if policy is not None:
-                return Evidence(
-                    f"The listing of the {p.title} doesn't say, and {said} [{cite}]. Our store policy: {policy.answer} [faq:{policy.id}]",
-                    [cite, f"faq:{policy.id}"],
-                )
-            return Evidence(f"The listing of the {p.title} doesn't say, and {said} [{cite}].", [cite])
+            return self._unsaid(p, question, reviews, next((e for e in found if e.near), None))
         return Evidence(" ".join(e.text for e in parts), [c for e in parts for c in e.citations])
 
+    def _unsaid(self, p: Product, question: str, reviews: list[Review], near: Evidence | None) -> Evidence:
+        """What the data does not say, plainly: the store's policy when one covers the question
+        ("does it have a warranty?"), else the closest the listing comes when the question names a
+        feature it does not ("exact temperature" for "temperature control?": the shopper judges)."""
+        cite = f"product:{p.id}"
+        n = len(reviews)
+        feature = feature_phrase(question)
+        asked = feature.text if feature else " or ".join(dict.fromkeys(self._topic(question))) or "it"
+        said = f"none of its {n} review{'s' if n != 1 else ''} mention {asked}" if n else "it has no reviews yet"
+        policy = self.faq.best(question)
+        if policy is not None:
+            return Evidence(
+                f"The listing of the {p.title} doesn't say, and {said} [{cite}]. Our store policy: {policy.answer} [faq:{policy.id}]",
+                [cite, f"faq:{policy.id}"],
+            )
+        if near is not None and feature is not None:
+            return Evidence(
+                f"The listing of the {p.title} doesn't say it has {feature.text}, and {said} [{cite}]. The nearest it says: {near.text}",
+                near.citations,
+            )
+        return Evidence(f"The listing of the {p.title} doesn't say, and {said} [{cite}].", [cite])
+
     def _topic(self, question: str, reviews: bool = False) -> list[str]:
-        raw = [w for w in words(MADE_OF.sub(" material ", question)) if w not in QUESTION_WORDS and w not in STOP]
-        found = [singular(w) for w in raw if len(w) > 2]
+        said = [w for w in words(MADE_OF.sub(" material ", question)) if w not in STOP]
+        found = [singular(w) for w in said if w not in QUESTION_WORDS and len(w) > 2]
+        if not found:  # "what do they fit?", "how long is it?": the verb or manner is the topic
+            found = [singular(w) for w in said if w in ASKING_VERBS and len(w) > 2]
         if reviews:
             found = [w for w in found if not REVIEWS.search(w) and w not in ("think", "say", "people", "customer", "good")]
         return found
@@ -148,13 +181,15 @@ class Answers:
         by one of its values in this catalog ("wireless?" asks the connectivity, "loud?" the
         noise), or by the catalog's words for a yes/no feature ("noise cancelling" for `anc`)."""
         topic = set(self._topic(question))
+        measured = topic | {m for w in topic for m in MEASURES.get(w, ())}  # "how big?" asks the capacity
         facets = self.catalog.vocabulary().facets
         hits = []
         for key, value in p.attributes.items():
             if key == "color":
                 continue
             facet = facets.get(key)
-            names = _near(stems(key_label(key)), topic)
+            unit = unit_of(key)
+            names = _near(stems(key_label(key)), measured) or (unit and topic & set(stems(" ".join(UNITS[unit]))))  # "how many litres?"
             values = set(stems(" ".join(facet.values))) if facet and facet.kind == "enum" else set()
             feature = any(set(stems(ph)) <= topic for ph in facet.phrases) if facet and facet.kind == "bool" else False
             own = set(stems(str(value))) if not isinstance(value, bool) else set()
@@ -186,7 +221,8 @@ class Answers:
             )
         else:
             lead = ""
-        return Evidence(f"{lead}the listing of the {p.title} says {said} [{cite}].", [cite])
+        text = f"{lead}the listing of the {p.title} says {said} [{cite}]."
+        return Evidence(text[0].upper() + text[1:], [cite])
 
     def _enum_facets(self, hits: list[tuple[str, Any]]) -> list:
         facets = self.catalog.vocabulary().facets
@@ -207,30 +243,37 @@ class Answers:
         n, sentence = own[best]
         if sims[best] < LISTING_MATCH and n < max(1, len(topic) // 2):
             return None
+        feature = feature_phrase(question)
+        if feature is not None and not names_feature(sentence, feature):
+            return Evidence(f"“{sentence.strip()}” [{cite}].", [cite], near=True)
         return Evidence(f"The listing of the {p.title} says: “{sentence.strip()}” [{cite}].", [cite])
 
     def _from_reviews(self, p: Product, question: str, reviews: list[Review]) -> Evidence | None:
         """How many reviews address the question, and one of them quoted. A review addresses it
         when one of its sentences holds a word of the question and is close to it in meaning; when
-        a long, specific word of the question appears in none of them ("fingerprint"), none does."""
+        a long, specific word of the question appears in none of them ("fingerprint"), none does;
+        a judgement ("are the straps comfortable?") is answered by what reviews say of the rest
+        ("the straps dig into my shoulders")."""
         topic = set(self._topic(question))
         if not reviews or not topic:
             return None
+        phrase = feature_phrase(question)
         pairs = [
             (r, s)
             for r in reviews
             for s in quotable_sentences(f"{r.title}. {r.text}", split_sentences(f"{r.title}. {r.text}" if r.title else r.text))
-            if 2 <= len(s.split()) <= 40
+            if 2 <= len(s.split()) <= 40 and names_feature(s, phrase)
         ]
         if not pairs:
             return None
-        held = [set(stems(s)) for _, s in pairs]
-        df = {w: sum(w in ws for ws in held) for w in topic}
-        if not any(df.values()) or any(not n and len(w) >= SPECIFIC for w, n in df.items()):
+        held = [{root(w) for w in stems(s)} for _, s in pairs]
+        roots = {w: root(w) for w in topic}  # "upgrading" is said "upgraded", "upgrade"
+        df = {w: sum(roots[w] in ws for ws in held) for w in topic}
+        if not any(df.values()) or any(not n and len(w) >= SPECIFIC and not judgement(w) for w, n in df.items()):
             return None
         vecs = self.embedder.encode_cached([s for _, s in pairs])
         sims = vecs @ self.embedder.encode_cached([question])[0]
-        holds = np.array([bool(topic & ws) for ws in held])
+        holds = np.array([bool(set(roots.values()) & ws) for ws in held])
         about = holds & (sims >= REVIEW_MATCH_WORDS)
         if not about.any():
             return None
@@ -271,12 +314,14 @@ class Answers:
         if not variants:
             own = p.color or "one version"
             return Evidence(f"The {p.title} comes only in {own} here [product:{p.id}].{size_text}", cite)
+        own_price = f" ({money(p.price, p.currency)})" if p.price is not None else ""
         options = ", ".join(
             f"{v['label']} ({money(v['price'], p.currency) if v['price'] is not None else 'no price'}{'' if v['in_stock'] else ', out of stock'})"
             for v in variants
         )
         return Evidence(
-            f"Besides {p.color or 'this one'}, the {p.title.split(',')[0]} comes in {options} [{', '.join(cite)}].{size_text}", cite
+            f"Besides {p.color or 'this one'}{own_price}, the {p.title.split(',')[0]} comes in {options} [{', '.join(cite)}].{size_text}",
+            cite,
         )
 
     # ---- comparing ------------------------------------------------------------------------------------
@@ -412,10 +457,61 @@ def _shown(v: Any) -> str:
 
 
 def _attribute_words(key: str, value: Any) -> str:
+    """ "capacity_l", 18 → "capacity: 18 litres"; "milk_frother", False → "milk frother: no"."""
     label = key_label(key)
     if isinstance(value, bool):
         return f"{label}: {'yes' if value else 'no'}"
+    unit = unit_of(key)
+    parts = label.split()
+    if unit and len(parts) > 1 and parts[-1] == unit:
+        return f"{' '.join(parts[:-1])}: {value} {UNITS[unit][0]}"
     return f"{label}: {value}"
+
+
+def judgement(word: str) -> bool:
+    """A word that judges rather than names ("comfortable", "easy"): in VADER's valence lexicon."""
+    return word in vader().lexicon
+
+
+def feature_phrase(question: str) -> Feature | None:
+    """The feature a "does it have …?" question names in several words, as (modifier, head):
+    "hip straps" → ("hip", "strap"), "can it make phone calls?" → ("phone", "call"). A listing or
+    review that has the words apart ("the straps dig into my shoulders", "on my hips") does not
+    answer it; one that names the feature ("the hip straps take the weight") does. Questions of
+    other shapes ("are the straps comfortable?", "how is the battery life?") have none."""
+    found = FEATURE.search(question)
+    if not found:
+        return None
+    run: list[str] = []
+    for w in words(question[found.end() :]):
+        if w in STOP or w in QUESTION_WORDS or w in DEGREE:
+            if len(run) >= 2:
+                break
+            run = []
+        else:
+            run.append(w)
+    return Feature(singular(run[-2]), singular(run[-1]), " ".join(run)) if len(run) >= 2 else None
+
+
+def names_feature(sentence: str, phrase: Feature | None) -> bool:
+    """Whether the sentence names the feature: its two words side by side, in order, or as one
+    word ("hip strap", "hip-straps", "hipstrap"), or said of it ("the storage is expandable");
+    any sentence when there is no phrase."""
+    if phrase is None:
+        return True
+    modifier, head, _ = phrase
+    said = stems(sentence)
+
+    def is_(w: str, target: str) -> bool:
+        return w == target or bool(_near([w], {target}))
+
+    for i, w in enumerate(said):
+        if is_(w, modifier) and i + 1 < len(said) and is_(said[i + 1], head):
+            return True
+        after = said[i + 1 : i + 4]
+        if is_(w, head) and after and after[0] in COPULA and any(is_(a, modifier) for a in after[1:]):
+            return True
+    return modifier + head in said
 
 
 def _near(words: list[str], topic: set[str]) -> set[str]:

@@ -131,7 +131,7 @@ def sentence_polarity(texts: list[str], vecs: np.ndarray, stars: np.ndarray, enc
     place, with VADER counting twice instead (as before the model). The model reads ~260 sentences a second on a CPU: card reasons, chosen while the
     shopper waits, pass 0; a summary, built once and cached, reads its newest MODEL_READS (a product
     with 10,000 reviews would otherwise take minutes)."""
-    lexicon = np.array([_vader().polarity_scores(t)["compound"] for t in texts]) if texts else np.zeros(0)
+    lexicon = np.array([vader().polarity_scores(t)["compound"] for t in texts]) if texts else np.zeros(0)
     verdict = (np.asarray(stars, dtype=float) - 3) / 2
     lean = np.tanh(8.0 * sentiment_lean(vecs, encode)) if len(texts) else np.zeros(0)
     scores = (2 * lexicon + lean + verdict) / 4  # without the model VADER counts twice: the lean barely reads sentiment
@@ -143,7 +143,8 @@ def sentence_polarity(texts: list[str], vecs: np.ndarray, stars: np.ndarray, enc
 
 
 @lru_cache(maxsize=1)
-def _vader():
+def vader():
+    """VADER, loaded once: its lexicon of valence words and its sentence scorer."""
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
     return SentimentIntensityAnalyzer()

@@ -48,84 +48,28 @@ UNITS = {
 STOP = set(
     ["a", "an", "the", "and", "or", "for", "with", "of", "to", "in", "on", "at", "by", "from", "my", "your", "our", "this", "that", "these", "those", "it", "is", "are", "be", "i", "me", "we", "you", "some", "any", "all", "new", "best", "good", "great", "one", "ones", "item", "items", "product", "products", "even", "very", "more", "most", "well", "also", "just", "only", "than", "then", "into", "over", "under", "your", "their", "them", "they", "has", "have", "had", "not", "can", "will", "each", "every", "still", "again", "too", "less", "bit", "little", "much", "way", "quite", "rather", "slightly", "please", "maybe"]
 )  # fmt: skip
-# Words a question is made of that say nothing about what it asks.
-QUESTION_WORDS = set(
-    [
-        "does",
-        "do",
-        "did",
-        "is",
-        "are",
-        "was",
-        "were",
-        "can",
-        "could",
-        "will",
-        "would",
-        "should",
-        "how",
-        "what",
-        "what's",
-        "which",
-        "who",
-        "where",
-        "when",
-        "has",
-        "have",
-        "had",
-        "it",
-        "its",
-        "it's",
-        "this",
-        "that",
-        "these",
-        "those",
-        "them",
-        "they",
-        "one",
-        "ones",
-        "about",
-        "say",
-        "says",
-        "said",
-        "tell",
-        "me",
-        "there",
-        "their",
-        "any",
-        "much",
-        "many",
-        "long",
-        "work",
-        "works",
-        "come",
-        "comes",
-        "came",
-        "go",
-        "goes",
-        "use",
-        "used",
-        "using",
-        "get",
-        "fit",
-        "fits",
-        "the",
-        "first",
-        "second",
-        "third",
-        "offer",
-        "offers",
-        "need",
-        "want",
-        "like",
-        "take",
-        "make",
-        "give",
-        "sell",
-        "carry",
-        "stock",
-    ]
-)
+# Words a question is made of that say nothing about what it asks: the asking itself …
+ASKING = set(
+    ["does", "do", "did", "is", "are", "was", "were", "can", "could", "will", "would", "should", "how", "what", "what's", "which", "who", "where", "when", "has", "have", "had", "it", "its", "it's", "this", "that", "these", "those", "them", "they", "one", "ones", "about", "say", "says", "said", "tell", "me", "there", "their", "any", "much", "many", "the", "first", "second", "third"]
+)  # fmt: skip
+# … and verbs and words of manner that say little ("does it fit?", "how long?"): what a question
+# asks only when nothing else is left ("what do they fit?", "how long is it?").
+ASKING_VERBS = set(
+    ["long", "work", "works", "come", "comes", "came", "go", "goes", "use", "used", "using", "get", "fit", "fits", "offer", "offers", "need", "want", "like", "take", "make", "give", "sell", "carry", "stock"]
+)  # fmt: skip
+QUESTION_WORDS = ASKING | ASKING_VERBS
+# What "how big / heavy / long …?" asks of a product: the attribute names that measure it.
+SIZE = ("capacity", "size", "volume", "dimension")
+MEASURES = {
+    "big": SIZE,
+    "large": SIZE,
+    "small": SIZE,
+    "heavy": ("weight",),
+    "long": ("length",),
+    "wide": ("width",),
+    "tall": ("height",),
+    "high": ("height",),
+}
 BRAND_EVIDENCE = 0.7  # a brand name whose titles are this brand's less often than this is an everyday word
 MAX_ENUM_VALUES = 30  # more distinct values than this: free text, not a facet
 PHRASE_PRECISION = 0.9  # a word means a yes/no feature when this share of the models it is on have it …
@@ -169,6 +113,15 @@ def singular(word: str) -> str:
         return word[:-2]
     if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
         return word[:-1]
+    return word
+
+
+def root(word: str) -> str:
+    """A word without its inflection, so "upgrading", "upgraded" and "upgrade" meet; "grinder" (a
+    thing, not grinding) keeps its ending."""
+    for suffix in ("ing", "ed", "es", "e", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
     return word
 
 
@@ -308,7 +261,8 @@ def _value_kind(values: list[Any]) -> str:
     return "enum"
 
 
-def _unit(key: str) -> str | None:
+def unit_of(key: str) -> str | None:
+    """The unit an attribute key carries in its name ("capacity_l" → "l"), if any."""
     parts = key_label(key).split()
     return parts[-1] if len(parts) > 1 and parts[-1] in UNITS else (parts[0] if parts[0] in UNITS else None)
 
@@ -337,7 +291,7 @@ def facets(products: list[Product], docs: list[set[str]]) -> dict[str, Facet]:
             no = {models[i] for i, v in zip(holders[key], vals) if v is False}
             facet.phrases = [facet.label, *feature_words(yes, no, everywhere)]
         elif kind == "number":
-            facet.unit = _unit(key)
+            facet.unit = unit_of(key)
         else:
             distinct = sorted({str(v).strip().lower() for v in vals})
             if len(distinct) > MAX_ENUM_VALUES or len(distinct) < 2 or len(set(distinct) & names) >= len(distinct) / 2:

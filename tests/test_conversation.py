@@ -9,7 +9,7 @@ from assistant.conversation import Session
 from assistant.explain import PROSE_RATE
 from assistant.ingest import ingest_faq
 from assistant.shop import Shop
-from records import Product
+from records import Product, Review
 from tests.helpers import events_of, make_settings, turn
 
 
@@ -138,6 +138,46 @@ def test_what_nothing_supports_is_said_plainly(demo_shop):
     turn(demo_shop, "globe swing arm desk lamp", "absent")
     answer, _, _ = turn(demo_shop, "is it dishwasher safe?", "absent")
     assert "doesn't say" in answer["message"] and "review" in answer["message"]
+
+
+def answer(shop: Shop, product_id: str, question: str) -> str:
+    return shop.conversation.answers.answer_question(shop.store.get_product(product_id), question).text
+
+
+def test_a_feature_named_in_two_words_is_not_answered_by_its_words_apart(fresh_shop):
+    fresh_shop.store.add_reviews(
+        [
+            Review(id="apart-1", product_id="keyboard-01a", rating=3, text="The cable is a bit short for my desk."),
+            Review(id="apart-2", product_id="keyboard-01a", rating=4, text="My desk organiser holds it upright."),
+        ]
+    )
+    apart = answer(fresh_shop, "keyboard-01a", "does it have a cable organiser?")
+    assert "doesn't say" in apart and "mention cable organiser" in apart and "review:apart" not in apart
+    fresh_shop.store.add_reviews([Review(id="named-1", product_id="keyboard-01a", rating=5, text="The cable organiser clips on neatly.")])
+    named = answer(fresh_shop, "keyboard-01a", "does it have a cable organiser?")
+    assert re.search(r"1 of its \d+ reviews mention it", named) and "[review:named-1]" in named and "doesn't say" not in named
+
+
+def test_a_judgement_is_answered_by_what_reviews_say_of_its_subject(fresh_shop):
+    fresh_shop.store.add_reviews(
+        [Review(id="judged-1", product_id="keyboard-01a", rating=2, text="The wrist pad feels hard after an hour of typing.")]
+    )
+    said = answer(fresh_shop, "keyboard-01a", "is the wrist pad comfortable?")  # no review says "comfortable"
+    assert "[review:judged-1]" in said and "doesn't say" not in said
+
+
+def test_size_questions_read_the_attributes_that_measure_it(demo_shop):
+    backpack = demo_shop.store.get_product("backpack-03a")
+    litres = backpack.attributes["capacity_l"]
+    for question in ("how many litres is it?", "how big is it?"):
+        said = answer(demo_shop, "backpack-03a", question)
+        assert f"capacity: {litres} litres" in said and "[product:backpack-03a]" in said
+
+
+def test_a_question_of_verbs_alone_asks_the_verb(demo_shop):
+    filters = next(p for p in demo_shop.store.get_products(["supplies-04"]).values())
+    said = answer(demo_shop, filters.id, "what do they fit?")
+    assert filters.attributes["fits"] in said and said.startswith("The listing")
 
 
 def test_reviews_are_counted_not_characterised(demo_shop):

@@ -52,6 +52,13 @@ def prepare(settings: Settings, catalog: str) -> Settings:
     return s
 
 
+def abstains_first(text: str) -> bool:
+    """Whether the answer's first claim (up to its first citation, quotes left out) is that the
+    data doesn't say: an answer that abstains, then offers the nearest thing, is not an answer."""
+    first = re.sub(r"“[^”]*”", "", text.split("[")[0])
+    return bool(ABSTAINS.search(first))
+
+
 def gold(store: Store, case: dict[str, Any]) -> dict[str, Any]:
     """A review question's gold, from the product's latest reviews matching its topic."""
     if "topic" not in case:
@@ -76,7 +83,7 @@ def score(case: dict[str, Any], got: dict[str, Any], reviews: set[str]) -> dict[
         "cited": sorted(cited),
     }
     if case["answerable"]:
-        result["correct"] = bool(says and cited & evidence and not ABSTAINS.search(text.split("[")[0][:60]))
+        result["correct"] = bool(says and cited & evidence and not abstains_first(text))
     else:
         result["abstained"] = bool(ABSTAINS.search(text)) and not (
             cited - {f"product:{case['product']}"} - {c for c in cited if c.startswith("faq:")}
