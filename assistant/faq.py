@@ -52,9 +52,11 @@ class FAQ:
             return None
         sims = self._vectors @ self.embedder.encode_cached([message])[0]
         said = {w for w in stems(message) if w not in STOP and w not in QUESTION_WORDS and len(w) > 2}
-        overlap = np.array([len(said & {w for w in stems(f"{e.topic} {e.question}") if w not in STOP}) for e in entries])
+        # the words it shares with each entry, the answer's words too: "can I pay with PayPal?" is
+        # the entry whose answer names PayPal, "how much does express delivery cost?" the one
+        # whose answer says what express costs
+        overlap = np.array([len(said & {w for w in stems(f"{e.topic} {e.question} {e.answer}") if w not in STOP}) for e in entries])
         ok = (sims >= MATCH) | ((overlap > 0) & (sims >= MATCH_WITH_WORD))
         if not ok.any():
             return None
-        # the closest in meaning, with each shared word ("express") worth a little more
         return entries[int(np.argmax(np.where(ok, sims + SHARED_WORD * overlap, -1.0)))]

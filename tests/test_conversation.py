@@ -226,6 +226,18 @@ def test_an_faq_file_is_ingested_and_replaced_by_id(fresh_shop, tmp_path):
     assert "14 days" in answer["message"]
 
 
+def test_an_faq_entry_is_found_by_what_its_answer_names(fresh_shop, tmp_path):
+    path = tmp_path / "faq.jsonl"
+    path.write_text(
+        '{"id": "shipping", "question": "How much does shipping cost?", "answer": "Standard shipping is $4 and takes three days."}\n'
+        '{"id": "payment", "question": "Which payment methods do you accept?", "answer": "Visa, Mastercard and PayPal."}\n'
+    )
+    ingest_faq(fresh_shop.store, path)  # replaces the demo's entries of the same ids
+    fresh_shop.faq.changed()
+    assert fresh_shop.faq.best("can I pay with PayPal?").answer == "Visa, Mastercard and PayPal."
+    assert fresh_shop.faq.best("do you offer gift wrapping?") is None
+
+
 def test_asking_for_a_person_puts_the_conversation_in_the_agents_queue(fresh_shop):
     cards, _, _ = turn(fresh_shop, "I want to talk to a human", "handoff")
     assert cards["intent"] == "handoff"
