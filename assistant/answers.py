@@ -139,19 +139,27 @@ class Answers:
         reviews = self.store_.reviews_for(p.id, limit=200)
         if REVIEWS.search(question) and not self._topic(question, reviews=True):
             return self._review_gist(p, reviews)
-        found = [e for e in (self._attributes(p, question), self._description(p, question), self._from_reviews(p, question, reviews)) if e]
+        feature = feature_phrase(question)
+        found = [
+            e
+            for e in (
+                self._attributes(p, question),
+                self._description(p, question, feature),
+                self._from_reviews(p, question, reviews, feature),
+            )
+            if e
+        ]
         parts = [e for e in found if not e.near]
         if not parts:
-            return self._unsaid(p, question, reviews, next((e for e in found if e.near), None))
+            return self._unsaid(p, question, reviews, feature, next((e for e in found if e.near), None))
         return Evidence(" ".join(e.text for e in parts), [c for e in parts for c in e.citations])
 
-    def _unsaid(self, p: Product, question: str, reviews: list[Review], near: Evidence | None) -> Evidence:
+    def _unsaid(self, p: Product, question: str, reviews: list[Review], feature: Feature | None, near: Evidence | None) -> Evidence:
         """What the data does not say, plainly: the store's policy when one covers the question
         ("does it have a warranty?"), else the closest the listing comes when the question names a
         feature it does not ("exact temperature" for "temperature control?": the shopper judges)."""
         cite = f"product:{p.id}"
         n = len(reviews)
-        feature = feature_phrase(question)
         asked = feature.text if feature else " or ".join(dict.fromkeys(self._topic(question))) or "it"
         said = f"none of its {n} review{'s' if n != 1 else ''} mention {asked}" if n else "it has no reviews yet"
         policy = self.faq.best(question)
@@ -228,7 +236,7 @@ class Answers:
         facets = self.catalog.vocabulary().facets
         return [facets[k] for k, _ in hits if k in facets and facets[k].kind == "enum"]
 
-    def _description(self, p: Product, question: str) -> Evidence | None:
+    def _description(self, p: Product, question: str, feature: Feature | None) -> Evidence | None:
         """The description sentence that answers the question: the most of its words, then the
         closest in meaning."""
         cite = f"product:{p.id}"
@@ -243,12 +251,11 @@ class Answers:
         n, sentence = own[best]
         if sims[best] < LISTING_MATCH and n < max(1, len(topic) // 2):
             return None
-        feature = feature_phrase(question)
         if feature is not None and not names_feature(sentence, feature):
             return Evidence(f"“{sentence.strip()}” [{cite}].", [cite], near=True)
         return Evidence(f"The listing of the {p.title} says: “{sentence.strip()}” [{cite}].", [cite])
 
-    def _from_reviews(self, p: Product, question: str, reviews: list[Review]) -> Evidence | None:
+    def _from_reviews(self, p: Product, question: str, reviews: list[Review], feature: Feature | None) -> Evidence | None:
         """How many reviews address the question, and one of them quoted. A review addresses it
         when one of its sentences holds a word of the question and is close to it in meaning; when
         a long, specific word of the question appears in none of them ("fingerprint"), none does;
@@ -257,12 +264,11 @@ class Answers:
         topic = set(self._topic(question))
         if not reviews or not topic:
             return None
-        phrase = feature_phrase(question)
         pairs = [
             (r, s)
             for r in reviews
             for s in quotable_sentences(f"{r.title}. {r.text}", split_sentences(f"{r.title}. {r.text}" if r.title else r.text))
-            if 2 <= len(s.split()) <= 40 and names_feature(s, phrase)
+            if 2 <= len(s.split()) <= 40 and names_feature(s, feature)
         ]
         if not pairs:
             return None
@@ -501,15 +507,11 @@ def names_feature(sentence: str, phrase: Feature | None) -> bool:
         return True
     modifier, head, _ = phrase
     said = stems(sentence)
-
-    def is_(w: str, target: str) -> bool:
-        return w == target or bool(_near([w], {target}))
-
     for i, w in enumerate(said):
-        if is_(w, modifier) and i + 1 < len(said) and is_(said[i + 1], head):
+        if _near([w], {modifier}) and i + 1 < len(said) and _near([said[i + 1]], {head}):
             return True
         after = said[i + 1 : i + 4]
-        if is_(w, head) and after and after[0] in COPULA and any(is_(a, modifier) for a in after[1:]):
+        if _near([w], {head}) and after and after[0] in COPULA and _near(after[1:], {modifier}):
             return True
     return modifier + head in said
 
