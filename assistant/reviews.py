@@ -128,17 +128,20 @@ def sentence_polarity(texts: list[str], vecs: np.ndarray, stars: np.ndarray, enc
 
     The model reads the first `model_reads` sentences (a product's newest reviews come first); the
     rest, and all of them with `model_reads=0`, get the zero-shot lean (a dot product) in its
-    place, with VADER counting twice instead (as before the model). The model reads ~260 sentences a second on a CPU: card reasons, chosen while the
-    shopper waits, pass 0; a summary, built once and cached, reads its newest MODEL_READS (a product
-    with 10,000 reviews would otherwise take minutes)."""
+    place, with VADER counting twice instead (as before the model). The model reads ~260
+    sentences a second on a CPU: card reasons, chosen while the shopper waits, pass 0; a summary,
+    built once and cached, reads its newest MODEL_READS (a product with 10,000 reviews would
+    otherwise take minutes)."""
     lexicon = np.array([vader().polarity_scores(t)["compound"] for t in texts]) if texts else np.zeros(0)
     verdict = (np.asarray(stars, dtype=float) - 3) / 2
-    lean = np.tanh(8.0 * sentiment_lean(vecs, encode)) if len(texts) else np.zeros(0)
-    scores = (2 * lexicon + lean + verdict) / 4  # without the model VADER counts twice: the lean barely reads sentiment
     sentiment = get_sentiment() if model_reads > 0 and texts else None
-    if sentiment is not None:
-        k = min(model_reads, len(texts))
+    k = min(model_reads, len(texts)) if sentiment is not None else 0
+    scores = np.empty(len(texts))
+    if sentiment is not None and k:
         scores[:k] = (lexicon[:k] + 2 * sentiment.score(texts[:k]) + verdict[:k]) / 4
+    if k < len(texts):  # without the model VADER counts twice: the lean barely reads sentiment
+        lean = np.tanh(8.0 * sentiment_lean(vecs[k:], encode))
+        scores[k:] = (2 * lexicon[k:] + lean + verdict[k:]) / 4
     return scores
 
 
