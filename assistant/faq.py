@@ -35,12 +35,15 @@ class FAQ:
         self.embedder = embedder
         self._entries: list[Entry] | None = None
         self._vectors: np.ndarray | None = None
+        self._words: list[set[str]] = []  # each entry's words (topic, question and answer), for overlap
 
     def entries(self) -> list[Entry]:
         if self._entries is None:
-            self._entries = [Entry(**row) for row in self.store.faq()]
-            texts = [f"{e.topic}: {e.question}" if e.topic else e.question for e in self._entries]
+            entries = [Entry(**row) for row in self.store.faq()]
+            texts = [f"{e.topic}: {e.question}" if e.topic else e.question for e in entries]
             self._vectors = self.embedder.encode(texts) if texts else None
+            self._words = [{w for w in stems(f"{e.topic} {e.question} {e.answer}") if w not in STOP} for e in entries]
+            self._entries = entries  # last: a concurrent reader sees all three or rebuilds them
         return self._entries
 
     def changed(self) -> None:
@@ -55,7 +58,7 @@ class FAQ:
         # the words it shares with each entry, the answer's words too: "can I pay with PayPal?" is
         # the entry whose answer names PayPal, "how much does express delivery cost?" the one
         # whose answer says what express costs
-        overlap = np.array([len(said & {w for w in stems(f"{e.topic} {e.question} {e.answer}") if w not in STOP}) for e in entries])
+        overlap = np.array([len(said & words) for words in self._words])
         ok = (sims >= MATCH) | ((overlap > 0) & (sims >= MATCH_WITH_WORD))
         if not ok.any():
             return None
